@@ -1,0 +1,49 @@
+/**
+ * The `qrebate` command line. Each command is a small function; unknown commands print usage.
+ */
+import { readFileSync } from 'node:fs';
+import { runScenario, type Scenario } from '../app/scenario.ts';
+import { DomainError } from '../domain/errors.ts';
+
+const USAGE = `usage: qrebate <command>
+
+commands:
+  replay <scenario.json>   run a scenario on a fresh in-memory engine and print the final state as JSON
+  help                     show this text
+`;
+
+function replay(args: string[]): number {
+  const file = args[0];
+  if (!file) {
+    process.stderr.write('replay needs a scenario file\n' + USAGE);
+    return 2;
+  }
+  const scenario = JSON.parse(readFileSync(file, 'utf8')) as Scenario;
+  const output = runScenario(scenario);
+  process.stdout.write(JSON.stringify(output, null, 2) + '\n');
+  return output.verify.ok ? 0 : 1;
+}
+
+export function main(argv: string[]): number {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'replay':
+        return replay(args);
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(`unknown command: ${command}\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    const message = err instanceof DomainError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`qrebate: ${message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,43 @@
+/**
+ * What one event's application carries: the state, the event's number and instant, the queues
+ * it touched (offered their balance at the end) and the member notices it produced.
+ */
+import type { Entry, Queue } from './model.ts';
+import type { EngineState } from './state.ts';
+
+export type NoticeKind =
+  | 'entryCreated'
+  | 'rewardReceived'
+  | 'entryCompleted'
+  | 'entryCleared'
+  | 'entryCancelled'
+  | 'lotteryResult'
+  | 'exchanged'
+  | 'pointsCredited';
+
+/** 消息通知: one member-facing message. */
+export interface Notice {
+  kind: NoticeKind;
+  memberId: string;
+  entryId: number;
+  amountFen: number;
+}
+
+export class Context {
+  readonly notices: Notice[] = [];
+  readonly touched = new Set<Queue>();
+
+  constructor(
+    readonly state: EngineState,
+    readonly eventNo: number,
+    readonly at: number,
+  ) {}
+
+  notify(kind: NoticeKind, entry: Entry, amountFen: number): void {
+    this.notices.push({ kind, memberId: entry.member.id, entryId: entry.no, amountFen });
+  }
+
+  touch(queue: Queue): void {
+    this.touched.add(queue);
+  }
+}

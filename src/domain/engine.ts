@@ -1,0 +1,91 @@
+/**
+ * The engine: applies one event to the state. Each handler checks everything before its first
+ * change, so a rejected event (a DomainError) leaves the state exactly as it was. At the end of
+ * every accepted event each touched queue offers its undistributed balance to its entries.
+ */
+import { nextResetAfter } from './calendar.ts';
+import { Context, type Notice } from './context.ts';
+import { reject } from './errors.ts';
+import type { EngineEvent } from './events.ts';
+import { applyMerge, applyMember, applyPause, applyReset, applySettings, clearQueues } from './handlers/admin.ts';
+import { applyCompleted } from './handlers/completed.ts';
+import { applyExchange, applyPointsTransfer } from './handlers/exchange.ts';
+import { applyLotteryDraw } from './handlers/lottery.ts';
+import { applyPaid } from './handlers/paid.ts';
+import { applyRefunded } from './handlers/refunded.ts';
+import { offerQueue } from './payout.ts';
+import type { EngineState } from './state.ts';
+
+export interface EventOutcome {
+  eventNo: number;
+  type: EngineEvent['type'];
+  at: number;
+  result: unknown;
+  /** Entries cleared by a scheduled reset that fell due before this event. */
+  scheduledResets: number;
+  notices: Notice[];
+}
+
+function dispatch(ctx: Context, event: EngineEvent): unknown {
+  switch (event.type) {
+    case 'settings':
+      return applySettings(ctx, event.settings);
+    case 'member':
+      return applyMember(ctx, event.memberId, event.level, event.nickname);
+    case 'paid':
+      return applyPaid(ctx, event.orderId, event.memberId, event.lines);
+    case 'completed':
+      return applyCompleted(ctx, event.orderId);
+    case 'refunded':
+      return applyRefunded(ctx, event.orderId, event.lineIds);
+    case 'lotteryDraw':
+      return applyLotteryDraw(ctx, event, event.seed, event.ratioBp);
+    case 'exchange':
+      return applyExchange(ctx, event, event.target);
+    case 'pointsTransfer':
+      return applyPointsTransfer(ctx, event.fromMemberId, event.toMemberId, event.points);
+    case 'pause':
+    case 'resume':
+      return applyPause(ctx, event.type === 'pause', event.queue);
+    case 'reset':
+      return applyReset(ctx, event.queues);
+    case 'merge':
+      return applyMerge(ctx, event.sources, event.target);
+    case 'tick':
+      return { now: event.at };
+  }
+}
+
+/**
+ * A scheduled reset that fell due by `at` runs first, as its own step with its own event number:
+ * time has passed whether or not the event that noticed it is accepted. Missed occurrences
+ * collapse into one: nothing happened between them, so clearing once equals clearing each time.
+ */
+function runDueResets(state: EngineState, at: number): number {
+  const schedule = state.settings.base.reset;
+  if (!schedule || state.nextResetAt === null || state.nextResetAt > at) return 0;
+  const ctx = new Context(state, state.eventNo + 1, at);
+  const cleared = clearQueues(ctx, state.queueList.filter((q) => !q.mergedInto));
+  state.nextResetAt = nextResetAfter(schedule, state.calendar, at);
+  finish(ctx, { type: 'tick', at }, { cleared }, 0);
+  return cleared;
+}
+
+/** Applies one parsed event. A rejection throws a DomainError before the event changed anything. */
+export function applyEvent(state: EngineState, event: EngineEvent): EventOutcome {
+  if (event.at < state.now) {
+    reject('CLOCK_WENT_BACKWARDS', `event time ${event.at} is before the engine's time ${state.now}`, { at: event.at, now: state.now });
+  }
+  const scheduledResets = runDueResets(state, event.at);
+  const ctx = new Context(state, state.eventNo + 1, event.at);
+  const result = dispatch(ctx, event);
+  return finish(ctx, event, result, scheduledResets);
+}
+
+function finish(ctx: Context, event: EngineEvent, result: unknown, scheduledResets: number): EventOutcome {
+  const { state } = ctx;
+  for (const queue of ctx.touched) offerQueue(ctx, queue);
+  state.eventNo = ctx.eventNo;
+  state.now = event.at;
+  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, notices: ctx.notices };
+}

@@ -1,0 +1,106 @@
+/**
+ * Operator events: settings, members, pause/resume (队列奖励暂停), reset (队列奖励清零) and
+ * the order-preserving merge of stranded queues.
+ */
+import type { Context } from '../context.ts';
+import { reject } from '../errors.ts';
+import type { Queue } from '../model.ts';
+import { endEntry } from '../payout.ts';
+import { rebuildPickers } from '../queue-order.ts';
+import { validateSettings } from '../settings.ts';
+
+export function applySettings(ctx: Context, input: unknown): { version: number } {
+  const settings = validateSettings(input);
+  ctx.state.applySettings(settings);
+  // The payout rule and pause are read when money moves: give every queue its chance now.
+  for (const queue of ctx.state.queueList) ctx.touch(queue);
+  return { version: ctx.eventNo };
+}
+
+export function applyMember(ctx: Context, memberId: string, level: string | undefined, nickname: string | undefined) {
+  const member = ctx.state.members.get(memberId);
+  if (!member) {
+    ctx.state.addMember(memberId, level ?? 'default', nickname ?? '');
+    return { memberId, created: true };
+  }
+  if (level !== undefined) member.level = level;
+  if (nickname !== undefined) member.nickname = nickname;
+  return { memberId, created: false };
+}
+
+function knownQueue(ctx: Context, key: string): Queue {
+  const queue = ctx.state.queues.get(key) ?? reject('UNKNOWN_QUEUE', `queue ${key} is not known`, { queue: key });
+  if (queue.mergedInto) reject('UNKNOWN_QUEUE', `queue ${key} was merged into ${queue.mergedInto.key}`, { queue: key });
+  return queue;
+}
+
+export function applyPause(ctx: Context, paused: boolean, key: string | undefined) {
+  if (key === undefined) {
+    ctx.state.settings.base.paused = paused;
+    for (const queue of ctx.state.queueList) ctx.touch(queue);
+  } else {
+    const queue = knownQueue(ctx, key);
+    queue.paused = paused;
+    ctx.touch(queue);
+  }
+  return { queue: key ?? null, paused };
+}
+
+/** Clears every waiting/rewarding entry; undistributed balances stay for later entries. */
+export function clearQueues(ctx: Context, queues: readonly Queue[]): number {
+  let cleared = 0;
+  for (const queue of queues) {
+    if (queue.activeCount === 0) continue;
+    // Scan from the start: an undrawn zero-total lottery entry can sit behind the head.
+    for (const entry of queue.entries) {
+      if (!entry.isActive) continue;
+      endEntry(ctx, entry, 'cleared');
+      ctx.notify('entryCleared', entry, entry.forfeitedFen);
+      cleared++;
+    }
+  }
+  return cleared;
+}
+
+export function applyReset(ctx: Context, keys: readonly string[] | undefined) {
+  const queues = keys ? keys.map((key) => knownQueue(ctx, key)) : ctx.state.queueList.filter((q) => !q.mergedInto);
+  return { cleared: clearQueues(ctx, queues) };
+}
+
+export function applyMerge(ctx: Context, sourceKeys: readonly string[], targetKey: string) {
+  const { state } = ctx;
+  if (sourceKeys.includes(targetKey)) reject('QUEUE_MERGE_INVALID', 'a queue cannot be merged into itself', { target: targetKey });
+  const sources = sourceKeys.map((key) => knownQueue(ctx, key));
+  const existing = state.queues.get(targetKey);
+  if (existing?.mergedInto) reject('QUEUE_MERGE_INVALID', `target ${targetKey} was itself merged away`, { target: targetKey });
+
+  // Checks are done: from here on the event applies in full.
+  const target = state.queue(targetKey);
+  const all = [target, ...sources];
+  // Entries keep their relative order by original entry time; ties keep queue and sequence order.
+  const merged = all
+    .flatMap((queue, rank) => queue.entries.map((entry) => ({ entry, rank })))
+    .sort((a, b) => a.entry.createdAt - b.entry.createdAt || a.rank - b.rank || a.entry.seq - b.entry.seq)
+    .map(({ entry }) => entry);
+  merged.forEach((entry, i) => {
+    entry.queue = target;
+    entry.seq = i + 1;
+  });
+  target.entries = merged;
+  for (const source of sources) {
+    const balance = state.ledger.balance(source.account, 'CNY');
+    if (balance > 0) state.ledger.transfer(source.account, target.account, balance, 'CNY', 'event', ctx.eventNo, ctx.eventNo);
+    target.pendingFen += source.pendingFen;
+    target.activeCount += source.activeCount;
+    for (const [day, fen] of source.inflowByDay) target.inflowByDay.set(day, (target.inflowByDay.get(day) ?? 0) + fen);
+    target.lastInflowAt = Math.max(target.lastInflowAt, source.lastInflowAt);
+    source.entries = [];
+    source.pendingFen = 0;
+    source.activeCount = 0;
+    source.mergedInto = target;
+    rebuildPickers(source);
+  }
+  rebuildPickers(target);
+  ctx.touch(target);
+  return { target: targetKey, entries: merged.length };
+}

@@ -1,0 +1,41 @@
+/**
+ * An order completes (确认收货): frozen rewards of its lines become cash, its lines start
+ * counting towards accumulated-spend tiers, lines settled on completion extract now, and under
+ * `completedFirst` its entries become payable.
+ */
+import type { Context } from '../context.ts';
+import { reject } from '../errors.ts';
+import { releaseFrozen } from '../payout.ts';
+import { heapPush } from '../queue-order.ts';
+import { settleLine } from '../settle.ts';
+
+export interface CompletedResult {
+  orderId: string;
+  releasedFen: number;
+}
+
+export function applyCompleted(ctx: Context, orderId: string): CompletedResult {
+  const { state } = ctx;
+  const order = state.orders.get(orderId) ?? reject('UNKNOWN_ORDER', `order ${orderId} is not known`, { orderId });
+  if (order.completed) reject('ORDER_ALREADY_COMPLETED', `order ${orderId} already completed`, { orderId });
+  if (order.lines.every((line) => line.refunded)) {
+    reject('ORDER_FULLY_REFUNDED', `every line of order ${orderId} was refunded`, { orderId });
+  }
+
+  order.completedAt = ctx.at;
+  let releasedFen = 0;
+  for (const line of order.lines) {
+    if (line.refunded) continue;
+    order.member.spend.push(line);
+    const entry = line.entry;
+    if (!entry) continue;
+    releasedFen += entry.frozenFen;
+    releaseFrozen(ctx, entry);
+    if (entry.isActive && entry.seq > 0) {
+      heapPush(entry.queue.completedFirst, entry);
+      ctx.touch(entry.queue);
+    }
+  }
+  for (const line of order.lines) if (line.settleOn === 'completed') settleLine(ctx, line);
+  return { orderId, releasedFen };
+}

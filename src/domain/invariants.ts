@@ -1,0 +1,80 @@
+/**
+ * The auditor: re-derives what must hold from the state and the ledger, independently of the
+ * incremental bookkeeping the handlers do. Property tests run it after every event; `verify`
+ * runs it over a stored ledger. It returns violations instead of throwing so a report can list
+ * them all.
+ */
+import { nextPayable } from './queue-order.ts';
+import type { EngineState } from './state.ts';
+
+function memberAccountsNonNegative(state: EngineState, out: string[]): void {
+  const l = state.ledger;
+  for (const m of state.members.values()) {
+    const checks = [
+      ['cash', l.balance(m.cashAccount, 'CNY')],
+      ['frozen', l.balance(m.frozenAccount, 'CNY')],
+      ['points', l.balance(m.pointsAccount, 'POINTS')],
+      ['love', l.balance(m.loveAccount, 'LOVE')],
+      ['loveFrozen', l.balance(m.loveFrozenAccount, 'LOVE')],
+      ['coupon', l.balance(m.couponAccount, 'COUPON')],
+    ] as const;
+    for (const [name, balance] of checks) if (balance < 0) out.push(`member ${m.id} ${name} balance is negative: ${balance}`);
+  }
+}
+
+function entriesConsistent(state: EngineState, out: string[]): void {
+  const frozenByMember = new Map<string, number>();
+  for (const e of state.entries) {
+    const id = `entry ${e.no}`;
+    if (e.receivedFen > e.totalFen) out.push(`${id} received ${e.receivedFen} over its total ${e.totalFen}`);
+    if (e.frozenFen < 0 || e.frozenFen > e.receivedFen) out.push(`${id} frozen ${e.frozenFen} outside 0..received`);
+    if (e.status === 'waiting' && e.receivedFen !== 0) out.push(`${id} is waiting but received ${e.receivedFen}`);
+    if (e.status === 'completed' && e.receivedFen !== e.totalFen) out.push(`${id} is completed but not fully paid`);
+    if (e.frozenFen > 0 && e.line.order.completed) out.push(`${id} holds frozen money of a completed order`);
+    frozenByMember.set(e.member.id, (frozenByMember.get(e.member.id) ?? 0) + e.frozenFen);
+  }
+  for (const m of state.members.values()) {
+    const frozen = state.ledger.balance(m.frozenAccount, 'CNY');
+    if (frozen !== (frozenByMember.get(m.id) ?? 0)) out.push(`member ${m.id} frozen balance ${frozen} differs from entries' frozen ${frozenByMember.get(m.id) ?? 0}`);
+  }
+}
+
+function queuesConsistent(state: EngineState, out: string[]): void {
+  const rule = state.settings.base.payoutRule;
+  for (const q of state.queueList) {
+    const balance = state.ledger.balance(q.account, 'CNY');
+    if (balance < 0) out.push(`queue ${q.key} balance is negative: ${balance}`);
+    if (q.mergedInto) {
+      if (balance !== 0 || q.entries.length > 0) out.push(`merged queue ${q.key} still holds money or entries`);
+      continue;
+    }
+    let pending = 0;
+    let active = 0;
+    q.entries.forEach((e, i) => {
+      if (e.queue !== q || e.seq !== i + 1) out.push(`queue ${q.key} entry ${e.no} is out of place`);
+      if (e.isActive) {
+        active++;
+        pending += e.totalFen - e.receivedFen;
+      }
+    });
+    if (pending !== q.pendingFen) out.push(`queue ${q.key} pending ${q.pendingFen} differs from its entries' ${pending}`);
+    if (active !== q.activeCount) out.push(`queue ${q.key} active count ${q.activeCount} differs from ${active}`);
+    // Every event ends by offering the balance: money may only wait when nobody can take it.
+    if (balance > 0 && !state.isPaused && !q.paused && nextPayable(q, rule)) {
+      out.push(`queue ${q.key} holds ${balance} while an entry could be paid`);
+    }
+  }
+}
+
+export function checkInvariants(state: EngineState): string[] {
+  const out: string[] = [];
+  try {
+    state.ledger.checkConservation();
+  } catch (err) {
+    out.push(String(err));
+  }
+  memberAccountsNonNegative(state, out);
+  entriesConsistent(state, out);
+  queuesConsistent(state, out);
+  return out;
+}

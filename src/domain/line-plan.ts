@@ -1,0 +1,107 @@
+/**
+ * Everything the settings decide about a line's path (channel + product + store), compiled once
+ * per path and cached until the settings change, so the per-line hot path does no chain walking
+ * beyond the member-dependent ratio sources.
+ */
+import { type RewardWindows, compileWindows } from './calendar.ts';
+import { ENABLED_PATH, type Layer, RATIO_CHAINS, type RatioSource, SPECIFIC_FIRST } from './chains.ts';
+import type { Channel, LayerSettings, Settings } from './settings.ts';
+import { storeProductKey } from './settings.ts';
+
+export interface LimitRule {
+  max: number;
+  /** The scope the limit counts in: the layer that set it decides (SPEC §3.5). */
+  scope: string;
+}
+
+export interface RatioStep {
+  layer: Layer;
+  source: RatioSource;
+  settings: LayerSettings;
+}
+
+export interface LinePlan {
+  enabled: boolean;
+  queueKey: string;
+  extractBp: number;
+  windows: RewardWindows | null;
+  dailyLimit: LimitRule | null;
+  totalLimit: LimitRule | null;
+  /** Only the steps whose layer exists on this path; members decide the rest. */
+  ratioSteps: RatioStep[];
+  randomReturn: boolean;
+  /** Accumulated-spend scope of the tiers on this path: 'mall' or 'store:<id>'. */
+  spendScope: string;
+}
+
+export function planKey(channel: Channel, productId: string, storeId: string): string {
+  return `${channel}|${productId}|${storeId}`;
+}
+
+function layersOf(settings: Settings, channel: Channel, productId: string, storeId: string) {
+  const layers: Partial<Record<Layer, LayerSettings>> = { base: settings.base };
+  if (channel === 'mall') {
+    layers.product = settings.products[productId] ?? (settings.base.newProductsEnabled ? undefined : { enabled: false });
+  } else if (channel === 'store') {
+    layers.store = settings.stores[storeId];
+    layers.storeProduct = settings.storeProducts[storeProductKey(storeId, productId)];
+  } else {
+    layers.cashier = settings.cashiers[storeId];
+  }
+  return layers;
+}
+
+function queueKeyOf(settings: Settings, channel: Channel, productId: string, storeId: string): string {
+  const base = settings.base;
+  if (channel === 'mall') return base.mallQueue ? 'mall' : `product:${productId}`;
+  if (channel === 'store') return base.allStoresQueue ? 'stores' : `store:${storeId}`;
+  return base.allCashiersQueue ? 'cashiers' : `cashier:${storeId}`;
+}
+
+function limitScope(layer: Layer, channel: Channel, productId: string, storeId: string): string {
+  switch (layer) {
+    case 'product':
+      return `product:${productId}`;
+    case 'store':
+      return `store:${storeId}`;
+    case 'storeProduct':
+      return `storeProduct:${storeProductKey(storeId, productId)}`;
+    case 'cashier':
+      return `cashier:${storeId}`;
+    case 'base':
+      if (channel === 'mall') return `product:${productId}`;
+      return channel === 'store' ? `store:${storeId}` : `cashier:${storeId}`;
+  }
+}
+
+export function compilePlan(settings: Settings, channel: Channel, productId: string, storeId: string): LinePlan {
+  const layers = layersOf(settings, channel, productId, storeId);
+  const enabled = ENABLED_PATH[channel].every((layer) => layers[layer]?.enabled !== false);
+  const specific = SPECIFIC_FIRST[channel].flatMap((layer) => {
+    const s = layers[layer];
+    return s ? [[layer, s] as const] : [];
+  });
+  const first = <K extends keyof LayerSettings>(field: K) => specific.find(([, s]) => s[field] !== undefined);
+
+  const windowsAt = first('windows');
+  const dailyAt = first('dailyLimit');
+  const totalAt = first('totalLimit');
+  const ratioSteps: RatioStep[] = [];
+  for (const [layer, source] of RATIO_CHAINS[channel]) {
+    const s = layers[layer];
+    if (s) ratioSteps.push({ layer, source, settings: s });
+  }
+  const randomSwitch = channel === 'store' ? layers.store?.randomReturn : channel === 'cashier' ? layers.cashier?.randomReturn : undefined;
+  const group = settings.base.randomReturnGroup;
+  return {
+    enabled,
+    queueKey: queueKeyOf(settings, channel, productId, storeId),
+    extractBp: first('extractBp')?.[1].extractBp ?? 0,
+    windows: windowsAt ? compileWindows(windowsAt[1].windows!) : null,
+    dailyLimit: dailyAt ? { max: dailyAt[1].dailyLimit!, scope: limitScope(dailyAt[0], channel, productId, storeId) } : null,
+    totalLimit: totalAt ? { max: totalAt[1].totalLimit!, scope: limitScope(totalAt[0], channel, productId, storeId) } : null,
+    ratioSteps,
+    randomReturn: group !== null && (randomSwitch ?? true),
+    spendScope: channel === 'mall' ? 'mall' : `store:${storeId}`,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Reward ratio resolution (奖励权益比例优先级): walk the line's chain and take the first
+ * configured source. A source is configured when a level map has the member's level, when at
+ * least one tier holds, or when a lottery or default is present.
+ */
+import { MS_PER_DAY } from './calendar.ts';
+import type { RatioStep } from './line-plan.ts';
+import type { Member } from './model.ts';
+import type { LotterySpec, Tier } from './settings.ts';
+
+export interface ResolvedRatio {
+  bp: number;
+  /** The lottery the member may draw from, when a lottery source won. */
+  lottery: LotterySpec | null;
+}
+
+/**
+ * Completed cash spending of a member in one scope within `days × 24 h` before `at` (both ends
+ * inclusive), not counting lines refunded by then. The current order is never complete yet, so
+ * it never counts towards its own tier.
+ */
+export function spendWithin(member: Member, scope: string, at: number, days: number): number {
+  const from = at - days * MS_PER_DAY;
+  let sum = 0;
+  const spend = member.spend;
+  for (let i = spend.length - 1; i >= 0; i--) {
+    const line = spend[i]!;
+    const completedAt = line.order.completedAt;
+    if (completedAt < from) break;
+    if (completedAt > at || line.spendScope !== scope) continue;
+    if (line.refundedAt >= 0 && line.refundedAt <= at) continue;
+    sum += line.paidFen;
+  }
+  return sum;
+}
+
+/** The highest ratio among holding tiers, or -1 when none holds. */
+export function bestTier(tiers: readonly Tier[], member: Member, scope: string, at: number): number {
+  let best = -1;
+  for (const tier of tiers) {
+    if (tier.bp > best && spendWithin(member, scope, at, tier.days) >= tier.minFen) best = tier.bp;
+  }
+  return best;
+}
+
+export function resolveRatio(steps: readonly RatioStep[], member: Member, scope: string, at: number): ResolvedRatio {
+  for (let i = 0; i < steps.length; i++) {
+    const { source, settings } = steps[i]!;
+    if (source === 'level') {
+      const bp = settings.levelBp?.[member.level];
+      if (bp !== undefined) return { bp, lottery: null };
+    } else if (source === 'tiers') {
+      if (settings.tiers && settings.tiers.length > 0) {
+        const bp = bestTier(settings.tiers, member, scope, at);
+        if (bp >= 0) return { bp, lottery: null };
+      }
+    } else if (source === 'lottery') {
+      if (settings.lottery) return { bp: firstDefaultAfter(steps, i), lottery: settings.lottery };
+    } else if (settings.defaultBp !== undefined) {
+      return { bp: settings.defaultBp, lottery: null };
+    }
+  }
+  return { bp: 0, lottery: null };
+}
+
+/** An undrawn lottery entry starts at the first default after the winning lottery source. */
+function firstDefaultAfter(steps: readonly RatioStep[], index: number): number {
+  for (let i = index + 1; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (step.source === 'default' && step.settings.defaultBp !== undefined) return step.settings.defaultBp;
+  }
+  return 0;
+}

@@ -1,0 +1,178 @@
+/**
+ * Read models: the member view (队列进程) with display toggles applied, queue statistics, the
+ * stranded-queue report and the full snapshot printed by `qrebate replay`.
+ */
+import { MS_PER_DAY } from './calendar.ts';
+import { reject } from './errors.ts';
+import { BP_ONE, mulDivFloor } from './money.ts';
+import type { Entry, EntryStatus, Queue } from './model.ts';
+import type { EngineState } from './state.ts';
+
+function payable(entry: Entry): boolean {
+  return entry.isActive && entry.totalFen > entry.receivedFen;
+}
+
+/** Entries ahead with pending > 0, and their pending sum. Cost is the distance from the head. */
+export function aheadOf(entry: Entry): { position: number; pendingAheadFen: number } {
+  const queue = entry.queue;
+  let position = 0;
+  let pendingAheadFen = 0;
+  const end = entry.seq - 1;
+  for (let i = Math.min(queue.head, end); i < end; i++) {
+    const e = queue.entries[i]!;
+    if (payable(e)) {
+      position++;
+      pendingAheadFen += e.totalFen - e.receivedFen;
+    }
+  }
+  // Entries made payable behind the head (lottery draws) are counted from the late heap.
+  for (const e of queue.late) {
+    if (e.seq <= queue.head && e.seq < entry.seq && e.queue === queue && payable(e)) {
+      position++;
+      pendingAheadFen += e.totalFen - e.receivedFen;
+    }
+  }
+  return { position, pendingAheadFen };
+}
+
+/** Extraction over the trailing 7 platform days (today included). */
+export function trailingWeekInflow(state: EngineState, queue: Queue, at: number): number {
+  const today = state.calendar.dayNumber(at);
+  let sum = 0;
+  for (const [day, fen] of queue.inflowByDay) if (day > today - 7 && day <= today) sum += fen;
+  return sum;
+}
+
+/** now + (pending ahead + own pending) ÷ average daily extraction; null means "no estimate". */
+export function expectedAt(state: EngineState, entry: Entry, pendingAheadFen: number, at: number): number | null {
+  if (!payable(entry)) return null;
+  const week = trailingWeekInflow(state, entry.queue, at);
+  if (week === 0) return null;
+  const need = pendingAheadFen + entry.totalFen - entry.receivedFen;
+  return at + mulDivFloor(need, 7 * MS_PER_DAY, week);
+}
+
+export interface MemberEntryView {
+  entryId: number;
+  status: EntryStatus;
+  totalFen: number;
+  queueId?: string;
+  position?: number;
+  progressBp?: number;
+  receivedFen?: number;
+  pendingFen?: number;
+  expectedAt: number | null;
+  canDraw: boolean;
+  canExchange: boolean;
+}
+
+export interface MemberView {
+  memberId: string;
+  nickname?: string;
+  pluginName: string;
+  exchangeButtonName: string;
+  balances: { cashFen: number; frozenFen: number; points: number; love: number; loveFrozen: number; couponFen: number };
+  entries: MemberEntryView[];
+}
+
+export function memberView(state: EngineState, memberId: string, at: number = state.now): MemberView {
+  const member = state.members.get(memberId) ?? reject('UNKNOWN_MEMBER', `member ${memberId} is not known`, { memberId });
+  const { base } = state.settings;
+  const d = base.display;
+  const l = state.ledger;
+  const entries = state.entries.filter((e) => e.member === member).map((entry): MemberEntryView => {
+    const ahead = entry.seq > 0 && payable(entry) ? aheadOf(entry) : { position: 0, pendingAheadFen: 0 };
+    const view: MemberEntryView = {
+      entryId: entry.no,
+      status: entry.status,
+      totalFen: entry.totalFen,
+      expectedAt: expectedAt(state, entry, ahead.pendingAheadFen, at),
+      canDraw: entry.lottery !== null && !entry.drawn && entry.status === 'waiting' && entry.receivedFen === 0,
+      canExchange: payable(entry) && (base.exchange.pointsBp !== undefined || base.exchange.loveBp !== undefined || base.exchange.couponBp !== undefined),
+    };
+    if (d.queueId) {
+      view.queueId = entry.queue.key;
+      view.position = ahead.position;
+    }
+    if (d.progress) view.progressBp = entry.totalFen === 0 ? BP_ONE : Math.floor((entry.receivedFen * BP_ONE) / entry.totalFen);
+    if (d.received) view.receivedFen = entry.receivedFen;
+    if (d.pending && d.pendingAmount) view.pendingFen = entry.pendingFen;
+    return view;
+  });
+  return {
+    memberId,
+    ...(d.nickname && { nickname: member.nickname }),
+    pluginName: base.pluginName,
+    exchangeButtonName: base.exchangeButtonName,
+    balances: {
+      cashFen: l.balance(member.cashAccount, 'CNY'),
+      frozenFen: l.balance(member.frozenAccount, 'CNY'),
+      points: l.balance(member.pointsAccount, 'POINTS'),
+      love: l.balance(member.loveAccount, 'LOVE'),
+      loveFrozen: l.balance(member.loveFrozenAccount, 'LOVE'),
+      couponFen: l.balance(member.couponAccount, 'COUPON'),
+    },
+    entries,
+  };
+}
+
+export interface QueueStats {
+  key: string;
+  entries: number;
+  activeCount: number;
+  pendingFen: number;
+  undistributedFen: number;
+  paused: boolean;
+  lastInflowAt: number | null;
+  mergedInto: string | null;
+}
+
+export function queueStats(state: EngineState): QueueStats[] {
+  return state.queueList.map((q) => ({
+    key: q.key,
+    entries: q.entries.length,
+    activeCount: q.activeCount,
+    pendingFen: q.pendingFen,
+    undistributedFen: state.ledger.balance(q.account, 'CNY'),
+    paused: q.paused,
+    lastInflowAt: q.lastInflowAt >= 0 ? q.lastInflowAt : null,
+    mergedInto: q.mergedInto?.key ?? null,
+  }));
+}
+
+/** Queues with unpaid entitlement and no inflow for `strandedAfterDays`, or whose product is off. */
+export function strandedQueues(state: EngineState, at: number = state.now) {
+  const { base, products } = state.settings;
+  const quietSince = at - base.strandedAfterDays * MS_PER_DAY;
+  return state.queueList
+    .filter((q) => !q.mergedInto && q.pendingFen > 0)
+    .flatMap((q) => {
+      const productOff = q.key.startsWith('product:') && products[q.key.slice('product:'.length)]?.enabled === false;
+      const quiet = q.lastInflowAt < quietSince;
+      if (!productOff && !quiet) return [];
+      return [{ queue: q.key, pendingFen: q.pendingFen, activeCount: q.activeCount, lastInflowAt: q.lastInflowAt >= 0 ? q.lastInflowAt : null, reason: productOff ? 'productDisabled' : 'noInflow' }];
+    });
+}
+
+export function snapshot(state: EngineState) {
+  return {
+    now: state.now,
+    events: state.eventNo,
+    entries: state.entries.map((e) => ({
+      id: e.no,
+      queue: e.queue.key,
+      seq: e.seq,
+      member: e.member.id,
+      order: e.line.order.id,
+      line: e.line.id,
+      ratioBp: e.ratioBp,
+      totalFen: e.totalFen,
+      receivedFen: e.receivedFen,
+      frozenFen: e.frozenFen,
+      status: e.status,
+    })),
+    balances: state.ledger.nonZeroBalances(),
+    queues: queueStats(state),
+    ledger: { totals: state.ledger.totals(), hash: state.ledger.hash() },
+  };
+}
