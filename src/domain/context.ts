@@ -25,7 +25,7 @@ export interface Notice {
 
 export class Context {
   readonly notices: Notice[] = [];
-  readonly touched = new Set<Queue>();
+  readonly touched: Queue[] = [];
 
   constructor(
     readonly state: EngineState,
@@ -37,7 +37,10 @@ export class Context {
     this.notices.push({ kind, memberId: entry.member.id, entryId: entry.no, amountFen });
   }
 
+  /** Marks the queue to be offered its balance at the end of the event; each queue once. */
   touch(queue: Queue): void {
-    this.touched.add(queue);
+    if (queue.touchedBy === this.eventNo) return;
+    queue.touchedBy = this.eventNo;
+    this.touched.push(queue);
   }
 }

@@ -30,6 +30,8 @@ export interface LinePlan {
   /** Only the steps whose layer exists on this path; members decide the rest. */
   ratioSteps: RatioStep[];
   randomReturn: boolean;
+  /** Every scope a limit could count this line in, whichever layer sets a limit later. */
+  countScopes: string[];
   /** Accumulated-spend scope of the tiers on this path: 'mall' or 'store:<id>'. */
   spendScope: string;
 }
@@ -102,6 +104,10 @@ export function compilePlan(settings: Settings, channel: Channel, productId: str
     totalLimit: totalAt ? { max: totalAt[1].totalLimit!, scope: limitScope(totalAt[0], channel, productId, storeId) } : null,
     ratioSteps,
     randomReturn: group !== null && (randomSwitch ?? true),
+    countScopes:
+      channel === 'mall' ? [`product:${productId}`]
+      : channel === 'cashier' ? [`cashier:${storeId}`]
+      : [`store:${storeId}`, `storeProduct:${storeProductKey(storeId, productId)}`],
     spendScope: channel === 'mall' ? 'mall' : `store:${storeId}`,
   };
 }

@@ -10,11 +10,20 @@ export type EntryStatus = 'waiting' | 'rewarding' | 'completed' | 'exchanged' | 
 /** Why an enabled line created no entry, in the order the SPEC reports them. */
 export type NoEntryReason = 'disabled' | 'outsideWindow' | 'deduction' | 'dailyLimit' | 'totalLimit';
 
+/** Entries a member created in one limit scope: in total and on one platform day. */
+export interface LimitCount {
+  total: number;
+  day: number;
+  dayCount: number;
+}
+
 export class Member {
   level: string;
   nickname: string;
   /** Completed lines, in completion order, for accumulated-spend tiers. */
   readonly spend: Line[] = [];
+  /** Per limit scope (e.g. 'product:p1'), counted for every entry whatever became of it. */
+  readonly limitCounts = new Map<string, LimitCount>();
 
   constructor(
     readonly no: number,
@@ -150,6 +159,8 @@ export class Queue {
   groupSize = 0;
   groupCash: number[] = [];
   mergedInto: Queue | null = null;
+  /** The last event that marked this queue for an offer (see Context.touch). */
+  touchedBy = 0;
 
   constructor(
     readonly no: number,

@@ -34,8 +34,6 @@ export class EngineState {
   /** Instant of the latest applied event: time never goes backwards. */
   now = 0;
   nextResetAt: number | null = null;
-  /** Per member and limit scope: entries in total and on the current platform day. */
-  readonly limitCounts = new Map<string, { total: number; day: number; dayCount: number }>();
   /** Line plans by path, rebuilt whenever settings change. */
   readonly plans = new Map<string, LinePlan>();
 

@@ -9,12 +9,11 @@ import { reject } from '../errors.ts';
 import type { PaidLineInput } from '../events.ts';
 import { type LinePlan, compilePlan, planKey } from '../line-plan.ts';
 import { applyBp } from '../money.ts';
-import { Entry, type Line, type Member, type NoEntryReason, Order, type Queue } from '../model.ts';
+import { Entry, type Line, type LimitCount, type Member, type NoEntryReason, Order, type Queue } from '../model.ts';
 import { chooseK, deriveSeed } from '../random.ts';
 import { resolveRatio } from '../ratio.ts';
 import { settleLine } from '../settle.ts';
 import type { EngineState } from '../state.ts';
-import { storeProductKey } from '../settings.ts';
 
 export interface PaidLineResult {
   lineId: string;
@@ -40,19 +39,11 @@ function planFor(state: EngineState, input: PaidLineInput): LinePlan {
   return plan;
 }
 
-/** Every scope a limit could count this line in, whichever layer sets the limit later. */
-function limitScopes(input: PaidLineInput): string[] {
-  if (input.channel === 'mall') return [`product:${input.productId}`];
-  if (input.channel === 'cashier') return [`cashier:${input.storeId}`];
-  return [`store:${input.storeId}`, `storeProduct:${storeProductKey(input.storeId, input.productId)}`];
-}
-
-function counter(state: EngineState, member: Member, scope: string) {
-  const key = `${member.no}|${scope}`;
-  let c = state.limitCounts.get(key);
+function counter(member: Member, scope: string): LimitCount {
+  let c = member.limitCounts.get(scope);
   if (!c) {
     c = { total: 0, day: -1, dayCount: 0 };
-    state.limitCounts.set(key, c);
+    member.limitCounts.set(scope, c);
   }
   return c;
 }
@@ -61,22 +52,22 @@ function noEntryReason(state: EngineState, plan: LinePlan, input: PaidLineInput,
   if (plan.windows && !windowsContain(plan.windows, state.calendar, at)) return 'outsideWindow';
   if (input.deductedFen > 0 && !state.settings.base.deductionParticipates) return 'deduction';
   if (plan.dailyLimit) {
-    const c = state.limitCounts.get(`${member.no}|${plan.dailyLimit.scope}`);
+    const c = member.limitCounts.get(plan.dailyLimit.scope);
     const today = state.calendar.dayNumber(at);
     if (plan.dailyLimit.max === 0 || (c && c.day === today && c.dayCount >= plan.dailyLimit.max)) return 'dailyLimit';
   }
   if (plan.totalLimit) {
-    const c = state.limitCounts.get(`${member.no}|${plan.totalLimit.scope}`);
+    const c = member.limitCounts.get(plan.totalLimit.scope);
     if (plan.totalLimit.max === 0 || (c && c.total >= plan.totalLimit.max)) return 'totalLimit';
   }
   return null;
 }
 
 /** Every entry counts, whatever becomes of it, so limits configured later see the true history. */
-function countEntry(state: EngineState, member: Member, input: PaidLineInput, at: number): void {
+function countEntry(state: EngineState, member: Member, plan: LinePlan, at: number): void {
   const today = state.calendar.dayNumber(at);
-  for (const scope of limitScopes(input)) {
-    const c = counter(state, member, scope);
+  for (const scope of plan.countScopes) {
+    const c = counter(member, scope);
     c.total++;
     if (c.day !== today) {
       c.day = today;
@@ -157,7 +148,7 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
       line.reason = noEntryReason(state, plan, input, member, ctx.at);
       if (!line.reason) {
         createEntry(ctx, line, plan, queue);
-        countEntry(state, member, input, ctx.at);
+        countEntry(state, member, plan, ctx.at);
       }
     } else {
       line.reason = 'disabled';
