@@ -82,10 +82,14 @@ export function runScenario(scenario: Scenario) {
   const clock = new ScenarioClock(parseInstant(scenario.start ?? '2026-01-01T00:00:00+08:00'));
   const service = new QrebateService(store, clock, new ScenarioRandom(seed));
   const steps: StepReport[] = [];
-  const run = (key: string, type: string, body: Record<string, unknown>, expectError?: string) => {
+  const run = (key: string, type: string, body: Record<string, unknown>, expectError?: string, at?: number) => {
     const report: StepReport = { step: steps.length, key, type, at: clock.at };
     try {
-      const { outcome, replayed } = service.submit(key, { ...body, type, at: clock.at });
+      // A step without its own `at` is an event arriving now: the service stamps it from the
+      // scenario clock and leaves the instant out of the idempotency fingerprint, so a retry of
+      // the same event later is a replay, not IDEMPOTENCY_CONFLICT. An explicit `at` is part of
+      // the payload, as when the shop sends the instant itself.
+      const { outcome, replayed } = service.submit(key, { ...body, type, ...(at !== undefined && { at }) });
       report.result = outcome.result;
       if (replayed) report.replayed = true;
     } catch (err) {
@@ -104,10 +108,11 @@ export function runScenario(scenario: Scenario) {
     const { key, at, advance, type, expectError, ...body } = step;
     if (advance !== undefined) clock.at += parseDuration(advance);
     if (at !== undefined) clock.at = parseInstant(at);
-    run(key ?? `step-${i}`, type ?? 'tick', body, expectError);
+    run(key ?? `step-${i}`, type ?? 'tick', body, expectError, at === undefined ? undefined : clock.at);
   });
 
   const state = snapshot(store.state);
   const views = Object.fromEntries((scenario.views ?? []).map((id) => [id, service.memberView(id)]));
-  return { name: scenario.name ?? null, ...state, steps, views, verify: service.verify() };
+  // The stranded-queue report (SPEC §3.1) is part of the output so that a scenario can prove it.
+  return { name: scenario.name ?? null, ...state, steps, views, stranded: service.stranded(), verify: service.verify() };
 }

@@ -2,7 +2,7 @@
  * What one event's application carries: the state, the event's number and instant, the queues
  * it touched (offered their balance at the end) and the member notices it produced.
  */
-import type { Entry, Queue } from './model.ts';
+import type { Entry, Member, Queue } from './model.ts';
 import type { EngineState } from './state.ts';
 
 export type NoticeKind =
@@ -13,7 +13,11 @@ export type NoticeKind =
   | 'entryCancelled'
   | 'lotteryResult'
   | 'exchanged'
-  | 'pointsCredited';
+  | 'pointsCredited'
+  | 'rewardGranted'
+  | 'poolEntryCreated'
+  | 'poolReleased'
+  | 'dividendPaid';
 
 /** 消息通知: one member-facing message. */
 export interface Notice {
@@ -35,6 +39,11 @@ export class Context {
 
   notify(kind: NoticeKind, entry: Entry, amountFen: number): void {
     this.notices.push({ kind, memberId: entry.member.id, entryId: entry.no, amountFen });
+  }
+
+  /** A notice about something other than a stream entry: `ref` is the pool entry or line number. */
+  notifyMember(kind: NoticeKind, member: Member, ref: number, amountFen: number): void {
+    this.notices.push({ kind, memberId: member.id, entryId: ref, amountFen });
   }
 
   /** Marks the queue to be offered its balance at the end of the event; each queue once. */

@@ -4,7 +4,7 @@
  * every accepted event each touched queue offers its undistributed balance to its entries.
  */
 import { nextResetAfter } from './calendar.ts';
-import { Context, type Notice } from './context.ts';
+import { Context } from './context.ts';
 import { reject } from './errors.ts';
 import type { EngineEvent } from './events.ts';
 import { applyMerge, applyMember, applyPause, applyReset, applySettings, clearQueues } from './handlers/admin.ts';
@@ -13,25 +13,19 @@ import { applyExchange, applyPointsTransfer } from './handlers/exchange.ts';
 import { applyLotteryDraw } from './handlers/lottery.ts';
 import { applyPaid } from './handlers/paid.ts';
 import { applyRefunded } from './handlers/refunded.ts';
-import { offerQueue } from './payout.ts';
+import { applyPoolRelease, runDueReleases } from './programs/release.ts';
+import { applyDividend } from './rewards/dividend.ts';
 import type { EngineState } from './state.ts';
+import { type EventOutcome, finish } from './step.ts';
 
-export interface EventOutcome {
-  eventNo: number;
-  type: EngineEvent['type'];
-  at: number;
-  result: unknown;
-  /** Entries cleared by a scheduled reset that fell due before this event. */
-  scheduledResets: number;
-  notices: Notice[];
-}
+export type { EventOutcome } from './step.ts';
 
 function dispatch(ctx: Context, event: EngineEvent): unknown {
   switch (event.type) {
     case 'settings':
       return applySettings(ctx, event.settings);
     case 'member':
-      return applyMember(ctx, event.memberId, event.level, event.nickname);
+      return applyMember(ctx, event);
     case 'paid':
       return applyPaid(ctx, event.orderId, event.memberId, event.lines);
     case 'completed':
@@ -53,6 +47,10 @@ function dispatch(ctx: Context, event: EngineEvent): unknown {
       return applyMerge(ctx, event.sources, event.target);
     case 'tick':
       return { now: event.at };
+    case 'poolRelease':
+      return applyPoolRelease(ctx, event.programId);
+    case 'dividend':
+      return applyDividend(ctx, event.fromDate, event.toDate);
   }
 }
 
@@ -77,15 +75,8 @@ export function applyEvent(state: EngineState, event: EngineEvent): EventOutcome
     reject('CLOCK_WENT_BACKWARDS', `event time ${event.at} is before the engine's time ${state.now}`, { at: event.at, now: state.now });
   }
   const scheduledResets = runDueResets(state, event.at);
+  runDueReleases(state, event.at);
   const ctx = new Context(state, state.eventNo + 1, event.at);
   const result = dispatch(ctx, event);
   return finish(ctx, event, result, scheduledResets);
-}
-
-function finish(ctx: Context, event: EngineEvent, result: unknown, scheduledResets: number): EventOutcome {
-  const { state } = ctx;
-  for (const queue of ctx.touched) offerQueue(ctx, queue);
-  state.eventNo = ctx.eventNo;
-  state.now = event.at;
-  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, notices: ctx.notices };
 }

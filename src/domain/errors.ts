@@ -35,6 +35,10 @@ export const ERROR_CODES = [
   'QUEUE_MERGE_INVALID',
   'IDEMPOTENCY_CONFLICT',
   'LIMIT_EXCEEDED',
+  'REFERRAL_CYCLE',
+  'UNKNOWN_PROGRAM',
+  'DIVIDEND_PERIOD_INVALID',
+  'NO_SHAREHOLDERS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

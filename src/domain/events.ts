@@ -23,7 +23,9 @@ export type EntryRef = { entryId: number } | { orderId: string; lineId: string }
 
 export type EngineEvent =
   | { type: 'settings'; at: number; settings: unknown }
-  | { type: 'member'; at: number; memberId: string; level?: string; nickname?: string }
+  | { type: 'member'; at: number; memberId: string; level?: string; nickname?: string; referrerId?: string | null; teamLevel?: string; shareholderWeight?: number }
+  | { type: 'poolRelease'; at: number; programId: string }
+  | { type: 'dividend'; at: number; fromDate: string; toDate: string }
   | { type: 'paid'; at: number; orderId: string; memberId: string; lines: PaidLineInput[] }
   | { type: 'completed'; at: number; orderId: string }
   | { type: 'refunded'; at: number; orderId: string; lineIds?: string[] }
@@ -117,7 +119,29 @@ export function parseEvent(input: unknown): EngineEvent {
     case 'member': {
       const level = optionalText(e.level, 'level', LIMITS.levelLengthMax);
       const nickname = optionalText(e.nickname, 'nickname', 64);
-      return { type: 'member', at, memberId: checkId(e.memberId, 'memberId'), ...(level !== undefined && { level }), ...(nickname !== undefined && { nickname }) };
+      const teamLevel = optionalText(e.teamLevel, 'teamLevel', LIMITS.levelLengthMax);
+      const member: EngineEvent = {
+        type: 'member', at, memberId: checkId(e.memberId, 'memberId'),
+        ...(level !== undefined && { level }), ...(nickname !== undefined && { nickname }), ...(teamLevel !== undefined && { teamLevel }),
+      };
+      if (e.referrerId !== undefined) member.referrerId = e.referrerId === null ? null : checkId(e.referrerId, 'referrerId');
+      if (e.shareholderWeight !== undefined) {
+        const w = e.shareholderWeight;
+        if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0 || w > 1_000_000) {
+          bad('shareholderWeight must be an integer from 0 to 1000000', { field: 'shareholderWeight', value: w });
+        }
+        member.shareholderWeight = w;
+      }
+      return member;
+    }
+    case 'poolRelease':
+      return { type: 'poolRelease', at, programId: checkId(e.programId, 'programId') };
+    case 'dividend': {
+      const date = /^\d{4}-\d{2}-\d{2}$/;
+      if (typeof e.fromDate !== 'string' || !date.test(e.fromDate) || typeof e.toDate !== 'string' || !date.test(e.toDate)) {
+        reject('DIVIDEND_PERIOD_INVALID', 'fromDate and toDate must be local dates YYYY-MM-DD', { fromDate: e.fromDate, toDate: e.toDate });
+      }
+      return { type: 'dividend', at, fromDate: e.fromDate, toDate: e.toDate };
     }
     case 'paid': {
       if (!Array.isArray(e.lines) || e.lines.length === 0 || e.lines.length > LIMITS.linesPerOrderMax) {

@@ -17,6 +17,7 @@ function memberAccountsNonNegative(state: EngineState, out: string[]): void {
       ['love', l.balance(m.loveAccount, 'LOVE')],
       ['loveFrozen', l.balance(m.loveFrozenAccount, 'LOVE')],
       ['coupon', l.balance(m.couponAccount, 'COUPON')],
+      ['rewardFrozen', l.balance(m.rewardFrozenAccount, 'CNY')],
     ] as const;
     for (const [name, balance] of checks) if (balance < 0) out.push(`member ${m.id} ${name} balance is negative: ${balance}`);
   }
@@ -32,6 +33,16 @@ function entriesConsistent(state: EngineState, out: string[]): void {
     if (e.status === 'completed' && e.receivedFen !== e.totalFen) out.push(`${id} is completed but not fully paid`);
     if (e.frozenFen > 0 && e.line.order.completed) out.push(`${id} holds frozen money of a completed order`);
     frozenByMember.set(e.member.id, (frozenByMember.get(e.member.id) ?? 0) + e.frozenFen);
+  }
+  // Pool entries hold frozen acceleration money in the same member account.
+  for (const pool of state.pools.values()) {
+    for (const e of pool.entries) {
+      if (e.receivedFen > e.totalFen) out.push(`pool entry ${e.no} received ${e.receivedFen} over its total ${e.totalFen}`);
+      if (e.status === 'completed' && e.receivedFen !== e.totalFen) out.push(`pool entry ${e.no} is completed but not fully paid`);
+      frozenByMember.set(e.member.id, (frozenByMember.get(e.member.id) ?? 0) + e.frozenFen);
+    }
+    const balance = state.ledger.balance(pool.account, 'CNY');
+    if (balance < 0) out.push(`pool ${pool.id} balance is negative: ${balance}`);
   }
   for (const m of state.members.values()) {
     const frozen = state.ledger.balance(m.frozenAccount, 'CNY');

@@ -40,15 +40,24 @@ export function planKey(channel: Channel, productId: string, storeId: string): s
   return `${channel}|${productId}|${storeId}`;
 }
 
+/**
+ * The layer set for an id, own keys only: ids come from the shop, and an id such as "toString"
+ * would otherwise find a function on Object.prototype and count as a configured, enabled layer
+ * (a product with no settings would escape `newProductsEnabled: false`).
+ */
+function own(map: Record<string, LayerSettings>, id: string): LayerSettings | undefined {
+  return Object.hasOwn(map, id) ? map[id] : undefined;
+}
+
 function layersOf(settings: Settings, channel: Channel, productId: string, storeId: string) {
   const layers: Partial<Record<Layer, LayerSettings>> = { base: settings.base };
   if (channel === 'mall') {
-    layers.product = settings.products[productId] ?? (settings.base.newProductsEnabled ? undefined : { enabled: false });
+    layers.product = own(settings.products, productId) ?? (settings.base.newProductsEnabled ? undefined : { enabled: false });
   } else if (channel === 'store') {
-    layers.store = settings.stores[storeId];
-    layers.storeProduct = settings.storeProducts[storeProductKey(storeId, productId)];
+    layers.store = own(settings.stores, storeId);
+    layers.storeProduct = own(settings.storeProducts, storeProductKey(storeId, productId));
   } else {
-    layers.cashier = settings.cashiers[storeId];
+    layers.cashier = own(settings.cashiers, storeId);
   }
   return layers;
 }

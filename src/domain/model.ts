@@ -20,6 +20,12 @@ export interface LimitCount {
 export class Member {
   level: string;
   nickname: string;
+  /** 推荐人: the member who referred this one; never forms a cycle. */
+  referrer: Member | null = null;
+  /** Team level for 级差. */
+  teamLevel = '';
+  /** Shareholder weight for 股东分红; 0 means not a shareholder. */
+  shareholderWeight = 0;
   /** Completed lines, in completion order, for accumulated-spend tiers. */
   readonly spend: Line[] = [];
   /** Per limit scope (e.g. 'product:p1'), counted for every entry whatever became of it. */
@@ -36,6 +42,8 @@ export class Member {
     readonly loveAccount: number,
     readonly loveFrozenAccount: number,
     readonly couponAccount: number,
+    /** Distribution rewards wait here until their source order completes. */
+    readonly rewardFrozenAccount: number,
   ) {
     this.level = level;
     this.nickname = nickname;
@@ -65,6 +73,8 @@ export class Line {
   settled = false;
   entry: Entry | null = null;
   reason: NoEntryReason | null = null;
+  /** Net profit the shop reported for the line (product profit, supplier difference, commission). */
+  profitFen = 0;
 
   constructor(
     readonly no: number,

@@ -47,8 +47,10 @@ export function resolveRatio(steps: readonly RatioStep[], member: Member, scope:
   for (let i = 0; i < steps.length; i++) {
     const { source, settings } = steps[i]!;
     if (source === 'level') {
-      const bp = settings.levelBp?.[member.level];
-      if (bp !== undefined) return { bp, lottery: null };
+      // Own keys only: a member level such as "constructor" or "toString" would otherwise find
+      // a function on Object.prototype and turn the entry's total into NaN.
+      const levels = settings.levelBp;
+      if (levels && Object.hasOwn(levels, member.level)) return { bp: levels[member.level]!, lottery: null };
     } else if (source === 'tiers') {
       if (settings.tiers && settings.tiers.length > 0) {
         const bp = bestTier(settings.tiers, member, scope, at);

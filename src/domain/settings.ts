@@ -8,6 +8,8 @@ import { compileWindows, makeCalendar, validateResetSchedule } from './calendar.
 import { reject } from './errors.ts';
 import { AMOUNT_MAX_FEN, BP_MAX, checkBp } from './money.ts';
 import { LIMITS } from './limits.ts';
+import { type ProgramSettings, validatePrograms } from './programs/program-settings.ts';
+import { type RewardSettings, defaultRewards, validateRewards } from './rewards/reward-settings.ts';
 
 export type Channel = 'mall' | 'store' | 'cashier';
 export const CHANNELS: readonly Channel[] = ['mall', 'store', 'cashier'];
@@ -85,6 +87,9 @@ export interface Settings {
   storeProducts: Record<string, LayerSettings>;
   /** Keyed by store id: one cashier (收银台) per store. */
   cashiers: Record<string, LayerSettings>;
+  /** Pool programs (工会排队 / 消费报销) by program id. */
+  programs: Record<string, ProgramSettings>;
+  rewards: RewardSettings;
 }
 
 export function storeProductKey(storeId: string, productId: string): string {
@@ -129,6 +134,8 @@ export function defaultSettings(): Settings {
     stores: {},
     storeProducts: {},
     cashiers: {},
+    programs: Object.create(null) as Record<string, ProgramSettings>,
+    rewards: defaultRewards(),
   };
 }
 
@@ -192,7 +199,7 @@ function validateTiers(x: unknown, path: string): Tier[] {
 
 function validateLevels(x: unknown, path: string): Record<string, number> {
   if (!isObject(x)) fail(path, 'must map member levels to ratios');
-  const out: Record<string, number> = {};
+  const out = Object.create(null) as Record<string, number>;
   for (const [level, bp] of Object.entries(x)) out[level] = checkBp(bp, `${path}.${level}`);
   return out;
 }
@@ -226,7 +233,8 @@ function validateLayer(x: unknown, path: string, extraKeys: ReadonlySet<string> 
 function validateLayerMap(x: unknown, path: string): Record<string, LayerSettings> {
   if (x === undefined) return {};
   if (!isObject(x)) fail(path, 'must map ids to settings');
-  const out: Record<string, LayerSettings> = {};
+  // A prototype-free map: shop ids such as "__proto__" or "toString" are plain keys here.
+  const out = Object.create(null) as Record<string, LayerSettings>;
   const keys = Object.keys(x);
   if (keys.length > LIMITS.layerEntriesMax) fail(path, `holds more than ${LIMITS.layerEntriesMax} entries`);
   for (const id of keys) {
@@ -315,7 +323,7 @@ function validateDisplay(x: unknown): DisplaySettings {
 export function validateSettings(input: unknown): Settings {
   if (!isObject(input)) fail('settings', 'must be an object');
   for (const key of Object.keys(input)) {
-    if (!['base', 'products', 'stores', 'storeProducts', 'cashiers'].includes(key)) fail(key, 'is not a settings section');
+    if (!['base', 'products', 'stores', 'storeProducts', 'cashiers', 'programs', 'rewards'].includes(key)) fail(key, 'is not a settings section');
   }
   return {
     base: validateBase(input.base),
@@ -323,5 +331,7 @@ export function validateSettings(input: unknown): Settings {
     stores: validateLayerMap(input.stores, 'stores'),
     storeProducts: validateLayerMap(input.storeProducts, 'storeProducts'),
     cashiers: validateLayerMap(input.cashiers, 'cashiers'),
+    programs: validatePrograms(input.programs),
+    rewards: validateRewards(input.rewards),
   };
 }

@@ -6,7 +6,9 @@ import { type Calendar, makeCalendar, nextResetAfter } from './calendar.ts';
 import { Ledger } from './ledger.ts';
 import type { LinePlan } from './line-plan.ts';
 import { Entry, Line, Member, Order, Queue } from './model.ts';
+import type { Pool, PoolEntry } from './programs/pool.ts';
 import type { Seed } from './random.ts';
+import type { Grant } from './rewards/distribution.ts';
 import { type Settings, defaultSettings } from './settings.ts';
 
 /** Ledger accounts that belong to the platform rather than a member or queue. */
@@ -34,6 +36,16 @@ export class EngineState {
   /** Instant of the latest applied event: time never goes backwards. */
   now = 0;
   nextResetAt: number | null = null;
+  /** Distribution rewards granted per line, to release or reverse with it. */
+  readonly rewardGrants = new Map<Line, Grant[]>();
+  /** Pool programs by id; a program removed from settings keeps its pool and entries. */
+  readonly pools = new Map<string, Pool>();
+  readonly poolEntriesByLine = new Map<Line, PoolEntry[]>();
+  poolEntryCount = 0;
+  /** Completed turnover per platform day, for dividends: [paid, profit]. */
+  readonly turnoverByDay = new Map<number, [number, number]>();
+  /** Platform days whose turnover already paid a dividend. */
+  readonly dividendDays = new Set<number>();
   /** Line plans by path, rebuilt whenever settings change. */
   readonly plans = new Map<string, LinePlan>();
 
@@ -79,6 +91,7 @@ export class EngineState {
       l.account(`member:${id}:love`),
       l.account(`member:${id}:loveFrozen`),
       l.account(`member:${id}:coupon`),
+      l.account(`member:${id}:rewardFrozen`),
     );
     this.members.set(id, member);
     return member;

@@ -6,6 +6,7 @@ import { MS_PER_DAY } from './calendar.ts';
 import { reject } from './errors.ts';
 import { BP_ONE, mulDivFloor } from './money.ts';
 import type { Entry, EntryStatus, Queue } from './model.ts';
+import { type PoolEntryView, poolEntriesSnapshot, poolEntryViews, poolStats } from './programs/pool-views.ts';
 import type { EngineState } from './state.ts';
 
 function payable(entry: Entry): boolean {
@@ -71,8 +72,10 @@ export interface MemberView {
   nickname?: string;
   pluginName: string;
   exchangeButtonName: string;
-  balances: { cashFen: number; frozenFen: number; points: number; love: number; loveFrozen: number; couponFen: number };
+  balances: { cashFen: number; frozenFen: number; points: number; love: number; loveFrozen: number; couponFen: number; rewardFrozenFen: number };
   entries: MemberEntryView[];
+  /** Pool program entries (工会排队 / 消费报销). */
+  programEntries: PoolEntryView[];
 }
 
 export function memberView(state: EngineState, memberId: string, at: number = state.now): MemberView {
@@ -111,8 +114,10 @@ export function memberView(state: EngineState, memberId: string, at: number = st
       love: l.balance(member.loveAccount, 'LOVE'),
       loveFrozen: l.balance(member.loveFrozenAccount, 'LOVE'),
       couponFen: l.balance(member.couponAccount, 'COUPON'),
+      rewardFrozenFen: l.balance(member.rewardFrozenAccount, 'CNY'),
     },
     entries,
+    programEntries: poolEntryViews(state, member, at),
   };
 }
 
@@ -171,8 +176,10 @@ export function snapshot(state: EngineState) {
       frozenFen: e.frozenFen,
       status: e.status,
     })),
+    poolEntries: poolEntriesSnapshot(state),
     balances: state.ledger.nonZeroBalances(),
     queues: queueStats(state),
+    pools: poolStats(state),
     ledger: { totals: state.ledger.totals(), hash: state.ledger.hash() },
   };
 }

@@ -2,9 +2,10 @@
  * Operator events: settings, members, pause/resume (队列奖励暂停), reset (队列奖励清零) and
  * the order-preserving merge of stranded queues.
  */
+import { nextResetAfter } from '../calendar.ts';
 import type { Context } from '../context.ts';
 import { reject } from '../errors.ts';
-import type { Queue } from '../model.ts';
+import type { Member, Queue } from '../model.ts';
 import { endEntry } from '../payout.ts';
 import { rebuildPickers } from '../queue-order.ts';
 import { validateSettings } from '../settings.ts';
@@ -12,20 +13,49 @@ import { validateSettings } from '../settings.ts';
 export function applySettings(ctx: Context, input: unknown): { version: number } {
   const settings = validateSettings(input);
   ctx.state.applySettings(settings);
+  // state.applySettings schedules the next reset after `state.now`, which is still the previous
+  // event's instant here. A due time between that event and this one would then fire at the next
+  // event and clear entries under a schedule that did not exist yet (and from a fresh engine,
+  // where `now` is 0, a phantom reset ran at the first event). The schedule starts now.
+  const schedule = ctx.state.settings.base.reset;
+  ctx.state.nextResetAt = schedule ? nextResetAfter(schedule, ctx.state.calendar, ctx.at) : null;
   // The payout rule and pause are read when money moves: give every queue its chance now.
   for (const queue of ctx.state.queueList) ctx.touch(queue);
   return { version: ctx.eventNo };
 }
 
-export function applyMember(ctx: Context, memberId: string, level: string | undefined, nickname: string | undefined) {
-  const member = ctx.state.members.get(memberId);
-  if (!member) {
-    ctx.state.addMember(memberId, level ?? 'default', nickname ?? '');
-    return { memberId, created: true };
+export interface MemberChange {
+  memberId: string;
+  level?: string;
+  nickname?: string;
+  referrerId?: string | null;
+  teamLevel?: string;
+  shareholderWeight?: number;
+}
+
+/** Walking up from the new referrer must never reach the member: a cycle is rejected. */
+function checkReferrer(ctx: Context, memberId: string, referrerId: string): Member {
+  const referrer = ctx.state.members.get(referrerId) ?? reject('UNKNOWN_MEMBER', `referrer ${referrerId} is not known`, { referrerId });
+  for (let m: Member | null = referrer; m; m = m.referrer) {
+    if (m.id === memberId) reject('REFERRAL_CYCLE', `${referrerId} cannot refer ${memberId}: the referral chain would loop`, { memberId, referrerId });
   }
-  if (level !== undefined) member.level = level;
-  if (nickname !== undefined) member.nickname = nickname;
-  return { memberId, created: false };
+  return referrer;
+}
+
+export function applyMember(ctx: Context, change: MemberChange) {
+  const { memberId } = change;
+  const referrer = change.referrerId ? checkReferrer(ctx, memberId, change.referrerId) : null;
+
+  // Checks are done: from here on the event applies in full.
+  let member = ctx.state.members.get(memberId);
+  const created = !member;
+  member ??= ctx.state.addMember(memberId, change.level ?? 'default', change.nickname ?? '');
+  if (change.level !== undefined) member.level = change.level;
+  if (change.nickname !== undefined) member.nickname = change.nickname;
+  if (change.teamLevel !== undefined) member.teamLevel = change.teamLevel;
+  if (change.shareholderWeight !== undefined) member.shareholderWeight = change.shareholderWeight;
+  if (change.referrerId !== undefined) member.referrer = referrer;
+  return { memberId, created };
 }
 
 function knownQueue(ctx: Context, key: string): Queue {

@@ -7,6 +7,9 @@ import type { Context } from '../context.ts';
 import { reject } from '../errors.ts';
 import { releaseFrozen } from '../payout.ts';
 import { heapPush } from '../queue-order.ts';
+import { completePoolEntries } from '../programs/pool.ts';
+import { addTurnover } from '../rewards/dividend.ts';
+import { releaseLineRewards } from '../rewards/distribution.ts';
 import { settleLine } from '../settle.ts';
 
 export interface CompletedResult {
@@ -37,5 +40,11 @@ export function applyCompleted(ctx: Context, orderId: string): CompletedResult {
     }
   }
   for (const line of order.lines) if (line.settleOn === 'completed') settleLine(ctx, line);
+  for (const line of order.lines) {
+    if (line.refunded) continue;
+    releaseLineRewards(ctx, line);
+    completePoolEntries(ctx, line);
+    addTurnover(ctx, line, 1);
+  }
   return { orderId, releasedFen };
 }

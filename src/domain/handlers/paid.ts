@@ -12,6 +12,8 @@ import { applyBp } from '../money.ts';
 import { Entry, type Line, type LimitCount, type Member, type NoEntryReason, Order, type Queue } from '../model.ts';
 import { chooseK, deriveSeed } from '../random.ts';
 import { resolveRatio } from '../ratio.ts';
+import { joinPrograms } from '../programs/pool.ts';
+import { grantLineRewards } from '../rewards/distribution.ts';
 import { settleLine } from '../settle.ts';
 import type { EngineState } from '../state.ts';
 
@@ -143,6 +145,7 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
       input.lineId, order, input.channel, input.productId, input.storeId, input.paidFen, input.deductedFen,
       queue, extractFen, settleOn, plan.spendScope,
     );
+    line.profitFen = input.profitFen ?? 0;
     order.lines.push(line);
     if (queue) {
       line.reason = noEntryReason(state, plan, input, member, ctx.at);
@@ -163,5 +166,7 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
     });
   }
   if (settleOn === 'paid') for (const line of order.lines) settleLine(ctx, line);
+  // Distribution rewards first: a profit-funded pool counts what is left after them.
+  for (const line of order.lines) joinPrograms(ctx, line, grantLineRewards(ctx, line));
   return { orderId, lines: results };
 }

@@ -8,6 +8,9 @@ import type { Context } from '../context.ts';
 import { reject } from '../errors.ts';
 import type { Line } from '../model.ts';
 import { endEntry } from '../payout.ts';
+import { refundPoolEntries } from '../programs/pool.ts';
+import { addTurnover } from '../rewards/dividend.ts';
+import { reverseLineRewards } from '../rewards/distribution.ts';
 
 export interface RefundedResult {
   orderId: string;
@@ -86,6 +89,9 @@ export function applyRefunded(ctx: Context, orderId: string, lineIds: readonly s
   let absorbedFen = 0;
   for (const line of lines) {
     const [returned, absorbed] = returnMoney(ctx, line);
+    if (line.order.completed) addTurnover(ctx, line, -1);
+    else reverseLineRewards(ctx, line);
+    refundPoolEntries(ctx, line);
     returnedFen += returned;
     absorbedFen += absorbed;
   }

@@ -1,0 +1,27 @@
+/**
+ * The end of every step (an event, a scheduled reset or a scheduled release): touched queues
+ * offer their undistributed balance, continuous pools release, and the step is stamped.
+ */
+import type { Context, Notice } from './context.ts';
+import type { EngineEvent } from './events.ts';
+import { offerQueue } from './payout.ts';
+import { releaseContinuous } from './programs/pool.ts';
+
+export interface EventOutcome {
+  eventNo: number;
+  type: EngineEvent['type'];
+  at: number;
+  result: unknown;
+  /** Entries cleared by a scheduled reset that fell due before this event. */
+  scheduledResets: number;
+  notices: Notice[];
+}
+
+export function finish(ctx: Context, event: EngineEvent, result: unknown, scheduledResets: number): EventOutcome {
+  const { state } = ctx;
+  for (const queue of ctx.touched) offerQueue(ctx, queue);
+  releaseContinuous(ctx);
+  state.eventNo = ctx.eventNo;
+  state.now = event.at;
+  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, notices: ctx.notices };
+}
