@@ -29,7 +29,8 @@ export interface Scenario {
   seed?: number;
   start?: string | number;
   settings?: unknown;
-  members?: { id: string; level?: string; nickname?: string }[];
+  /** Members in order; a referrer must be listed before the members it refers. */
+  members?: { id: string; level?: string; nickname?: string; referrerId?: string; teamLevel?: string; shareholderWeight?: number }[];
   events: ScenarioStep[];
   /** Member ids whose member view is included in the output. */
   views?: string[];
@@ -103,7 +104,7 @@ export function runScenario(scenario: Scenario) {
   };
 
   if (scenario.settings !== undefined) run('settings', 'settings', { settings: scenario.settings });
-  for (const m of scenario.members ?? []) run(`member-${m.id}`, 'member', { memberId: m.id, level: m.level, nickname: m.nickname });
+  for (const { id, ...fields } of scenario.members ?? []) run(`member-${id}`, 'member', { memberId: id, ...fields });
   scenario.events.forEach((step, i) => {
     const { key, at, advance, type, expectError, ...body } = step;
     if (advance !== undefined) clock.at += parseDuration(advance);
