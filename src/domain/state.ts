@@ -7,6 +7,7 @@ import { Ledger } from './ledger.ts';
 import type { LinePlan } from './line-plan.ts';
 import { Entry, Line, Member, Order, Queue } from './model.ts';
 import type { Pool, PoolEntry } from './programs/pool.ts';
+import type { ProgramSettings } from './programs/program-settings.ts';
 import type { Seed } from './random.ts';
 import type { Grant } from './rewards/distribution.ts';
 import { type Settings, defaultSettings } from './settings.ts';
@@ -60,8 +61,13 @@ export class EngineState {
     };
   }
 
+  /** The configured programs as a list, so per-line code does not rebuild it. */
+  programList: [string, ProgramSettings][] = [];
+
   applySettings(settings: Settings): void {
     this.settings = settings;
+    this.programList = Object.entries(settings.programs);
+    for (const pool of this.pools.values()) pool.nextReleaseAt = null;
     if (this.calendar.timeZone !== settings.base.timeZone) this.calendar = makeCalendar(settings.base.timeZone);
     this.plans.clear();
     this.nextResetAt = settings.base.reset ? nextResetAfter(settings.base.reset, this.calendar, this.now) : null;

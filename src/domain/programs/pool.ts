@@ -155,7 +155,7 @@ function accelerate(ctx: Context, pool: Pool, program: ProgramSettings, buyer: M
 /** A paid line joins every program it participates in. */
 export function joinPrograms(ctx: Context, line: Line, rewardsFen: number): void {
   const { state } = ctx;
-  for (const [id, program] of Object.entries(state.settings.programs)) {
+  for (const [id, program] of state.programList) {
     if (!participates(program, line)) continue;
     const pool = poolOf(ctx, id);
     const fundingFen = fundingOf(program, line, rewardsFen);
@@ -274,7 +274,7 @@ export function refundPoolEntries(ctx: Context, line: Line): void {
 
 /** Continuous programs release at the end of every event; daily ones when their time comes. */
 export function releaseContinuous(ctx: Context): void {
-  for (const [id, program] of Object.entries(ctx.state.settings.programs)) {
+  for (const [id, program] of ctx.state.programList) {
     if (program.release.mode !== 'continuous' || !program.enabled) continue;
     const pool = ctx.state.pools.get(id);
     if (pool && pool.activeCount > 0) releasePool(ctx, pool, program);

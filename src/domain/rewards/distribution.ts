@@ -45,6 +45,7 @@ function uplines(buyer: Member, depth: number): Member[] {
 /** Grants every distribution reward a paid line triggers; returns the total granted. */
 export function grantLineRewards(ctx: Context, line: Line): number {
   const rewards = ctx.state.settings.rewards;
+  if (!rewards.direct && !rewards.indirect && !rewards.teamLevels && !rewards.merchant) return 0;
   const buyer = line.order.member;
   const grants: Grant[] = [];
   const chain = uplines(buyer, rewards.maxDepth);
