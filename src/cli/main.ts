@@ -3,12 +3,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { runScenario, type Scenario } from '../app/scenario.ts';
+import { complianceReport } from '../domain/compliance.ts';
 import { DomainError } from '../domain/errors.ts';
+import { validateSettings } from '../domain/settings.ts';
 
 const USAGE = `usage: qrebate <command>
 
 commands:
   replay <scenario.json>   run a scenario on a fresh in-memory engine and print the final state as JSON
+  compliance <settings.json>
+                           list the configured rules that match a known risk pattern as JSON (informs, never blocks)
   help                     show this text
 `;
 
@@ -24,12 +28,26 @@ function replay(args: string[]): number {
   return output.verify.ok ? 0 : 1;
 }
 
+/** Exits 0 whatever it finds: the report informs the operator, it does not block the settings. */
+function compliance(args: string[]): number {
+  const file = args[0];
+  if (!file) {
+    process.stderr.write('compliance needs a settings file\n' + USAGE);
+    return 2;
+  }
+  const settings = validateSettings(JSON.parse(readFileSync(file, 'utf8')));
+  process.stdout.write(JSON.stringify(complianceReport(settings), null, 2) + '\n');
+  return 0;
+}
+
 export function main(argv: string[]): number {
   const [command, ...args] = argv;
   try {
     switch (command) {
       case 'replay':
         return replay(args);
+      case 'compliance':
+        return compliance(args);
       case undefined:
       case 'help':
       case '--help':
