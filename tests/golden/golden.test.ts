@@ -629,6 +629,15 @@ describe('lottery (SPEC §3.3, §3.5)', () => {
     ]);
   });
 
+  const captured = golden('lottery-definition-fixed-at-payment.json');
+
+  it('an entry draws from the lottery captured when it was paid, not from later settings', () => {
+    const out = captured.out();
+    expect(errorOf(out, 'A-new-ratio')).toBe('LOTTERY_RATIO_NOT_ALLOWED');
+    expect(errorOf(out, 'B-old-ratio')).toBe('LOTTERY_RATIO_NOT_ALLOWED');
+    expect(ratios(out)).toEqual([[1, 'A', 5000, 5000], [2, 'B', 8000, 8000]]);
+  });
+
   const late = golden('lottery-no-draw-after-first-money.json');
 
   it("a lottery entry's first money ends its chance to draw", () => {
@@ -685,6 +694,23 @@ describe('extraction and payout (SPEC §3.3, §3.4)', () => {
       [8, 'cashiers', 2, 'A', 10000, 0, 'waiting'],
     ]);
     expect(balances(out)).toEqual({ 'member:A:frozen': 12500, 'platform:funding': -12500 });
+  });
+
+  const zeroTotal = golden('zero-total-entry-completes-at-once.json');
+
+  it('an entry whose total is 0 completes at once, takes no money and counts for limits', () => {
+    const out = zeroTotal.out();
+    expect(lines(out, 'A-zero-total')).toEqual([['l1', 'mall', 1, 0, 1000, null]]);
+    expect(lines(out, 'A-again')).toEqual([['l1', 'mall', null, 0, 1000, 'totalLimit']]);
+    expect(rows(out)).toEqual([
+      [1, 'mall', 1, 'A', 0, 0, 'completed'],
+      [2, 'mall', 2, 'B', 10000, 3000, 'rewarding'], // its own 10.00 and the 20.00 nobody could take
+    ]);
+    expect(balances(out)).toEqual({ 'member:B:frozen': 3000, 'platform:funding': -3000 });
+  });
+
+  it('the member view gives no estimate when the queue had no extraction in the trailing 7 days', () => {
+    expect(zeroTotal.out().views.B!.entries[0]).toMatchObject({ entryId: 2, position: 0, pendingFen: 7000, expectedAt: null });
   });
 
   const own = golden('own-entry-joins-before-extraction.json');
@@ -829,6 +855,19 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
       [3, 'mall', 3, 'B', 10000, 0, 'waiting'],
     ]);
     expect(balances(out)).toEqual({ 'member:A:cash': 3000, 'platform:funding': -2000, 'platform:loss': -1000 });
+  });
+
+  const several = golden('refund-several-lines-in-one-event.json');
+
+  it("lines refunded together are all cancelled first, so none is paid from the others' returns", () => {
+    const out = several.out();
+    expect(step(out, 'refund-both').result).toEqual({ orderId: 'oA', lineIds: ['l1', 'l2'], returnedFen: 3000, absorbedFen: 2000 });
+    expect(rows(out)).toEqual([
+      [1, 'mall', 1, 'A', 10000, 3000, 'cancelled'],
+      [2, 'mall', 2, 'A', 10000, 0, 'cancelled'],
+      [3, 'mall', 3, 'B', 10000, 3000, 'rewarding'],
+    ]);
+    expect(balances(out)).toEqual({ 'member:B:frozen': 3000, 'platform:funding': -3000 + 2000, 'platform:loss': -2000 });
   });
 
   const keeps = golden('refund-after-sale-keeps-released-money.json');
