@@ -24,10 +24,12 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** V8 heap plus typed-array backing stores, which live outside the heap. */
 function heapUsed(): number {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 function paid(i: number, at: number): EngineEvent & { type: 'paid' } {

@@ -72,7 +72,7 @@ describe('QrebateService idempotency', () => {
     const result = draw.outcome.result as { seed: number; ratioBp: number };
     expect(result.seed).toBe(424242);
     expect([1000, 2000, 5000]).toContain(result.ratioBp);
-    expect(store.state.entries[0]!.drawSeed).toBe(424242);
+    expect(store.state.entry(1)!.drawSeed).toBe(424242);
   });
 
   it('rejects an empty idempotency key', () => {

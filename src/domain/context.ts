@@ -41,6 +41,11 @@ export class Context {
     this.notices.push({ kind, memberId: entry.member.id, entryId: entry.no, amountFen });
   }
 
+  /** The same notice from the raw parts the hot path already has at hand. */
+  notifyRaw(kind: NoticeKind, member: Member, entryNo: number, amountFen: number): void {
+    this.notices.push({ kind, memberId: member.id, entryId: entryNo, amountFen });
+  }
+
   /** A notice about something other than a stream entry: `ref` is the pool entry or line number. */
   notifyMember(kind: NoticeKind, member: Member, ref: number, amountFen: number): void {
     this.notices.push({ kind, memberId: member.id, entryId: ref, amountFen });

@@ -4,6 +4,7 @@
  * runs it over a stored ledger. It returns violations instead of throwing so a report can list
  * them all.
  */
+import { Entry } from './model.ts';
 import { nextPayable } from './queue-order.ts';
 import type { EngineState } from './state.ts';
 
@@ -25,7 +26,7 @@ function memberAccountsNonNegative(state: EngineState, out: string[]): void {
 
 function entriesConsistent(state: EngineState, out: string[]): void {
   const frozenByMember = new Map<string, number>();
-  for (const e of state.entries) {
+  for (const e of state.allEntries()) {
     const id = `entry ${e.no}`;
     if (e.receivedFen > e.totalFen) out.push(`${id} received ${e.receivedFen} over its total ${e.totalFen}`);
     if (e.frozenFen < 0 || e.frozenFen > e.receivedFen) out.push(`${id} frozen ${e.frozenFen} outside 0..received`);
@@ -61,17 +62,18 @@ function queuesConsistent(state: EngineState, out: string[]): void {
     }
     let pending = 0;
     let active = 0;
-    q.entries.forEach((e, i) => {
+    for (let i = 0; i < q.entries.length; i++) {
+      const e = new Entry(state, q.entries.get(i));
       if (e.queue !== q || e.seq !== i + 1) out.push(`queue ${q.key} entry ${e.no} is out of place`);
       if (e.isActive) {
         active++;
         pending += e.totalFen - e.receivedFen;
       }
-    });
+    }
     if (pending !== q.pendingFen) out.push(`queue ${q.key} pending ${q.pendingFen} differs from its entries' ${pending}`);
     if (active !== q.activeCount) out.push(`queue ${q.key} active count ${q.activeCount} differs from ${active}`);
     // Every event ends by offering the balance: money may only wait when nobody can take it.
-    if (balance > 0 && !state.isPaused && !q.paused && nextPayable(q, rule)) {
+    if (balance > 0 && !state.isPaused && !q.paused && nextPayable(state, q, rule) >= 0) {
       out.push(`queue ${q.key} holds ${balance} while an entry could be paid`);
     }
   }

@@ -5,6 +5,7 @@
  */
 import { type RewardWindows, compileWindows } from './calendar.ts';
 import { ENABLED_PATH, type Layer, RATIO_CHAINS, type RatioSource, SPECIFIC_FIRST } from './chains.ts';
+import type { Queue } from './model.ts';
 import type { Channel, LayerSettings, Settings } from './settings.ts';
 import { storeProductKey } from './settings.ts';
 
@@ -21,6 +22,10 @@ export interface RatioStep {
 }
 
 export interface LinePlan {
+  /** The interned path index (state.pathOf); set by the engine when it caches the plan. */
+  path: number;
+  /** The queue of `queueKey`, filled in by the engine on first use. */
+  queue?: Queue;
   enabled: boolean;
   queueKey: string;
   extractBp: number;
@@ -105,6 +110,7 @@ export function compilePlan(settings: Settings, channel: Channel, productId: str
   const randomSwitch = channel === 'store' ? layers.store?.randomReturn : channel === 'cashier' ? layers.cashier?.randomReturn : undefined;
   const group = settings.base.randomReturnGroup;
   return {
+    path: -1,
     enabled,
     queueKey: queueKeyOf(settings, channel, productId, storeId),
     extractBp: first('extractBp')?.[1].extractBp ?? 0,

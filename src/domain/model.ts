@@ -1,8 +1,13 @@
 /**
- * The engine's entities. They are mutable classes with numeric fields because millions of them
- * live in memory at once: a fixed shape keeps V8 objects small and property access fast.
+ * The engine's entities. Members and queues are objects (there are few); orders, lines and
+ * entries live in columns (tables.ts) because millions of them stay in memory, and the classes
+ * here are light views over a row, created on demand.
  */
+import { Int32List } from './columns.ts';
+import { applyBp } from './money.ts';
 import type { Channel, LotterySpec } from './settings.ts';
+import type { EngineState } from './state.ts';
+import { FLAG_REFUNDED, FLAG_SETTLED, FLAG_SETTLE_ON_COMPLETED, STATUSES, STATUS_CODE } from './tables.ts';
 
 /** 权益 status. `waiting` has received nothing yet; the last four are terminal. */
 export type EntryStatus = 'waiting' | 'rewarding' | 'completed' | 'exchanged' | 'cleared' | 'cancelled' | 'points';
@@ -26,8 +31,8 @@ export class Member {
   teamLevel = '';
   /** Shareholder weight for 股东分红; 0 means not a shareholder. */
   shareholderWeight = 0;
-  /** Completed lines, in completion order, for accumulated-spend tiers. */
-  readonly spend: Line[] = [];
+  /** Rows of completed lines, in completion order, for accumulated-spend tiers. */
+  readonly spend: number[] = [];
   /** Per limit scope (e.g. 'product:p1'), counted for every entry whatever became of it. */
   readonly limitCounts = new Map<string, LimitCount>();
 
@@ -50,91 +55,241 @@ export class Member {
   }
 }
 
-export class Order {
-  completedAt = -1;
-  readonly lines: Line[] = [];
+/** Where a line was bought: interned, shared by every line of the same path. */
+export interface LinePath {
+  channel: Channel;
+  productId: string;
+  storeId: string;
+  /** Accumulated-spend scope: 'mall' or 'store:<id>'. */
+  spendScope: string;
+}
 
+/** Rare entry fields, kept beside the row only for entries that need them. */
+export interface EntryExtra {
+  returnedFen: number;
+  forfeitedFen: number;
+  convertedUnits: number;
+  lottery: LotterySpec | null;
+  drawn: boolean;
+  drawSeed: number;
+}
+
+/**
+ * An order, as a light view over the order columns. Views are created on demand and compare
+ * by `no`, never by identity.
+ */
+export class Order {
   constructor(
+    private readonly state: EngineState,
+    /** 1-based. */
     readonly no: number,
-    readonly id: string,
-    readonly member: Member,
-    readonly paidAt: number,
   ) {}
+
+  get id(): string {
+    return this.state.orderIds.get(this.no - 1);
+  }
+
+  get member(): Member {
+    return this.state.memberList[this.state.orderTable.member[this.no - 1]! - 1]!;
+  }
+
+  get paidAt(): number {
+    return this.state.orderTable.paidAt[this.no - 1]!;
+  }
+
+  get completedAt(): number {
+    return this.state.orderTable.completedAt[this.no - 1]!;
+  }
+
+  set completedAt(at: number) {
+    this.state.orderTable.completedAt[this.no - 1] = at;
+  }
 
   get completed(): boolean {
-    return this.completedAt >= 0;
+    return this.state.orderTable.completedAt[this.no - 1]! >= 0;
+  }
+
+  get lines(): Line[] {
+    const t = this.state.orderTable;
+    const first = t.firstLine[this.no - 1]!;
+    const lines: Line[] = [];
+    for (let i = 0; i < t.lineCount[this.no - 1]!; i++) lines.push(new Line(this.state, first + i));
+    return lines;
   }
 }
 
+/** An order line, as a view over its row. */
 export class Line {
-  /** -1 until refunded. */
-  refundedAt = -1;
-  /** True once its extraction went into the queue (结算). */
-  settled = false;
-  entry: Entry | null = null;
-  reason: NoEntryReason | null = null;
-  /** Net profit the shop reported for the line (product profit, supplier difference, commission). */
-  profitFen = 0;
-
   constructor(
-    readonly no: number,
-    readonly id: string,
-    readonly order: Order,
-    readonly channel: Channel,
-    readonly productId: string,
-    readonly storeId: string,
-    readonly paidFen: number,
-    readonly deductedFen: number,
-    /** null when the line's path is disabled: it takes no part at all. */
-    readonly queue: Queue | null,
-    readonly extractFen: number,
-    readonly settleOn: 'paid' | 'completed',
-    /** Accumulated-spend scope: 'mall' or the store id. */
-    readonly spendScope: string,
+    protected readonly state: EngineState,
+    readonly row: number,
   ) {}
 
+  get no(): number {
+    return this.row + 1;
+  }
+
+  get id(): string {
+    return this.state.lineIds.get(this.state.lines.lineId[this.row]!);
+  }
+
+  get order(): Order {
+    return new Order(this.state, this.state.lines.order[this.row]! + 1);
+  }
+
+  get path(): LinePath {
+    return this.state.paths.values[this.state.lines.path[this.row]!]!;
+  }
+
+  get channel(): Channel {
+    return this.path.channel;
+  }
+
+  get productId(): string {
+    return this.path.productId;
+  }
+
+  get storeId(): string {
+    return this.path.storeId;
+  }
+
+  get spendScope(): string {
+    return this.path.spendScope;
+  }
+
+  get paidFen(): number {
+    return this.state.lines.paid[this.row]!;
+  }
+
+  /** Net profit the shop reported for the line (product profit, supplier difference, commission). */
+  get profitFen(): number {
+    return this.state.lineProfit.get(this.row) ?? 0;
+  }
+
+  /** null when the line's path is disabled: it takes no part at all. */
+  get queue(): Queue | null {
+    const no = this.state.lines.queue[this.row]!;
+    return no === 0 ? null : this.state.queueList[no - 1]!;
+  }
+
+  get extractFen(): number {
+    return applyBp(this.paidFen, this.state.lines.extractBp[this.row]!);
+  }
+
+  get settleOn(): 'paid' | 'completed' {
+    return this.state.lines.hasFlag(this.row, FLAG_SETTLE_ON_COMPLETED) ? 'completed' : 'paid';
+  }
+
+  /** True once its extraction went into the queue (结算). */
+  get settled(): boolean {
+    return this.state.lines.hasFlag(this.row, FLAG_SETTLED);
+  }
+
+  markSettled(): void {
+    this.state.lines.setFlag(this.row, FLAG_SETTLED);
+  }
+
   get refunded(): boolean {
-    return this.refundedAt >= 0;
+    return this.state.lines.hasFlag(this.row, FLAG_REFUNDED);
+  }
+
+  /** -1 until refunded. */
+  get refundedAt(): number {
+    return this.state.lineRefundedAt.get(this.row) ?? -1;
+  }
+
+  markRefunded(at: number): void {
+    this.state.lines.setFlag(this.row, FLAG_REFUNDED);
+    this.state.lineRefundedAt.set(this.row, at);
+  }
+
+  get reason(): NoEntryReason | null {
+    return this.state.lines.reason(this.row);
+  }
+
+  get entry(): Entry | null {
+    return this.state.lines.entryNo[this.row] === 0 ? null : new Entry(this.state, this.row);
   }
 }
 
+/** The entry (权益) a line created: the same row seen from the entry's side. */
 export class Entry {
-  status: EntryStatus = 'waiting';
-  totalFen: number;
-  receivedFen = 0;
-  /** Received money still frozen until the order completes (part of receivedFen). */
-  frozenFen = 0;
-  /** Received money that went back to the queue on refund (frozen return or clawback). */
-  returnedFen = 0;
-  /** Pending amount ended without payment: cleared, cancelled or exchanged. */
-  forfeitedFen = 0;
-  /** Units of points, love value or coupon fen credited when the entry was exchanged or drawn to points. */
-  convertedUnits = 0;
-  ratioBp: number;
-  queue: Queue;
-  seq: number;
-  /** Set when the winning ratio source was a lottery and no draw has happened yet. */
-  lottery: LotterySpec | null;
-  /** A lottery draw happened; the seed is -1 when the shop supplied the ratio itself. */
-  drawn = false;
-  drawSeed = -1;
-
   constructor(
-    readonly no: number,
-    readonly line: Line,
-    readonly member: Member,
-    queue: Queue,
-    seq: number,
-    readonly createdAt: number,
-    ratioBp: number,
-    totalFen: number,
-    lottery: LotterySpec | null,
-  ) {
-    this.queue = queue;
-    this.seq = seq;
-    this.ratioBp = ratioBp;
-    this.totalFen = totalFen;
-    this.lottery = lottery;
+    private readonly state: EngineState,
+    readonly row: number,
+  ) {}
+
+  get no(): number {
+    return this.state.lines.entryNo[this.row]!;
+  }
+
+  get line(): Line {
+    return new Line(this.state, this.row);
+  }
+
+  get member(): Member {
+    return this.state.memberList[this.state.orderTable.member[this.state.lines.order[this.row]!]! - 1]!;
+  }
+
+  get createdAt(): number {
+    return this.state.orderTable.paidAt[this.state.lines.order[this.row]!]!;
+  }
+
+  get status(): EntryStatus {
+    return STATUSES[this.state.lines.status[this.row]!]!;
+  }
+
+  set status(status: EntryStatus) {
+    this.state.lines.status[this.row] = STATUS_CODE[status];
+  }
+
+  get queue(): Queue {
+    return this.state.queueList[this.state.lines.queue[this.row]! - 1]!;
+  }
+
+  set queue(queue: Queue) {
+    this.state.lines.queue[this.row] = queue.no;
+  }
+
+  /** Position by payment time in its queue; 0 for a points entry that never queued. */
+  get seq(): number {
+    return this.state.lines.seq[this.row]!;
+  }
+
+  set seq(seq: number) {
+    this.state.lines.seq[this.row] = seq;
+  }
+
+  get ratioBp(): number {
+    return this.state.lines.ratioBp[this.row]!;
+  }
+
+  /** Changing the ratio (a lottery draw) changes the total with it. */
+  set ratioBp(bp: number) {
+    this.state.lines.ratioBp[this.row] = bp;
+  }
+
+  get totalFen(): number {
+    return applyBp(this.state.lines.paid[this.row]!, this.state.lines.ratioBp[this.row]!);
+  }
+
+  get receivedFen(): number {
+    return this.state.lines.received[this.row]!;
+  }
+
+  set receivedFen(fen: number) {
+    this.state.lines.received[this.row] = fen;
+  }
+
+  /**
+   * Received money still frozen: everything paid to an entry before its order completes is
+   * frozen, released in full at completion and returned in full by a refund before it, so the
+   * frozen part is the whole received amount until then and nothing after.
+   */
+  get frozenFen(): number {
+    const t = this.state.lines;
+    const open = this.state.orderTable.completedAt[t.order[this.row]!]! < 0 && !t.hasFlag(this.row, FLAG_REFUNDED);
+    return open ? t.received[this.row]! : 0;
   }
 
   get pendingFen(): number {
@@ -142,20 +297,82 @@ export class Entry {
   }
 
   get isActive(): boolean {
-    return this.status === 'waiting' || this.status === 'rewarding';
+    return this.state.lines.isActive(this.row);
+  }
+
+  private get extra(): EntryExtra {
+    let extra = this.state.entryExtras.get(this.row);
+    if (!extra) {
+      extra = { returnedFen: 0, forfeitedFen: 0, convertedUnits: 0, lottery: null, drawn: false, drawSeed: -1 };
+      this.state.entryExtras.set(this.row, extra);
+    }
+    return extra;
+  }
+
+  /** Received money that went back to the queue on refund (frozen return or clawback). */
+  get returnedFen(): number {
+    return this.state.entryExtras.get(this.row)?.returnedFen ?? 0;
+  }
+
+  set returnedFen(fen: number) {
+    this.extra.returnedFen = fen;
+  }
+
+  /** Pending amount ended without payment: cleared or cancelled. */
+  get forfeitedFen(): number {
+    return this.state.entryExtras.get(this.row)?.forfeitedFen ?? 0;
+  }
+
+  set forfeitedFen(fen: number) {
+    this.extra.forfeitedFen = fen;
+  }
+
+  /** Units of points, love value or coupon fen credited on exchange or as a random-return points member. */
+  get convertedUnits(): number {
+    return this.state.entryExtras.get(this.row)?.convertedUnits ?? 0;
+  }
+
+  set convertedUnits(units: number) {
+    this.extra.convertedUnits = units;
+  }
+
+  /** Set when the winning ratio source was a lottery and no draw has happened yet. */
+  get lottery(): LotterySpec | null {
+    return this.state.entryExtras.get(this.row)?.lottery ?? null;
+  }
+
+  set lottery(lottery: LotterySpec | null) {
+    if (lottery || this.state.entryExtras.has(this.row)) this.extra.lottery = lottery;
+  }
+
+  /** A lottery draw happened; the seed is -1 when the shop supplied the ratio itself. */
+  get drawn(): boolean {
+    return this.state.entryExtras.get(this.row)?.drawn ?? false;
+  }
+
+  set drawn(drawn: boolean) {
+    this.extra.drawn = drawn;
+  }
+
+  get drawSeed(): number {
+    return this.state.entryExtras.get(this.row)?.drawSeed ?? -1;
+  }
+
+  set drawSeed(seed: number) {
+    this.extra.drawSeed = seed;
   }
 }
 
 /** A stream queue (排队返利 / 共享链). Entries are held in sequence order; `head` only moves forward. */
 export class Queue {
-  /** Every entry ever placed here, in sequence order (seq = index + 1). */
-  entries: Entry[] = [];
+  /** The row of every entry ever placed here, in sequence order (seq = index + 1). */
+  entries = new Int32List();
   /** Index of the first entry that may still be eligible under the `queue` rule. */
   head = 0;
-  /** Entries that became payable after `head` passed them (a lottery draw), min-first by seq. */
-  late: Entry[] = [];
-  /** Entries whose order completed, min-first by seq: the candidates under `completedFirst`. */
-  completedFirst: Entry[] = [];
+  /** Rows of entries that became payable after `head` passed them (a lottery draw), min-first by seq. */
+  late: number[] = [];
+  /** Rows of entries whose order completed, min-first by seq: the candidates under `completedFirst`. */
+  completedFirst: number[] = [];
   paused = false;
   /** Sum of pending over active entries, kept so stats never scan. */
   pendingFen = 0;

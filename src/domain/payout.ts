@@ -5,33 +5,29 @@
 import type { Context } from './context.ts';
 import { assert } from './errors.ts';
 import type { Entry, EntryStatus, Queue } from './model.ts';
+import { COMPLETED, REWARDING } from './tables.ts';
 import { nextPayable } from './queue-order.ts';
 
 /** Pays `amountFen` from the entry's queue: frozen until its order completes, cash after. */
-function payEntry(ctx: Context, entry: Entry, amountFen: number): void {
+function payRow(ctx: Context, queue: Queue, row: number, totalFen: number, amountFen: number): void {
   const { state } = ctx;
-  const member = entry.member;
-  const completedOrder = entry.line.order.completed;
-  state.ledger.transfer(
-    entry.queue.account,
-    completedOrder ? member.cashAccount : member.frozenAccount,
-    amountFen,
-    'CNY',
-    'entry',
-    entry.no,
-    ctx.eventNo,
-  );
-  entry.receivedFen += amountFen;
-  if (!completedOrder) entry.frozenFen += amountFen;
-  entry.queue.pendingFen -= amountFen;
-  assert(entry.receivedFen <= entry.totalFen, 'an entry received more than its total');
-  ctx.notify('rewardReceived', entry, amountFen);
-  if (entry.receivedFen === entry.totalFen) {
-    entry.status = 'completed';
-    entry.queue.activeCount--;
-    ctx.notify('entryCompleted', entry, entry.totalFen);
+  const t = state.lines;
+  const order = t.order[row]!;
+  const member = state.memberList[state.orderTable.member[order]! - 1]!;
+  const completedOrder = state.orderTable.completedAt[order]! >= 0;
+  const entryNo = t.entryNo[row]!;
+  state.ledger.transfer(queue.account, completedOrder ? member.cashAccount : member.frozenAccount, amountFen, 'CNY', 'entry', entryNo, ctx.eventNo);
+  const received = t.received[row]! + amountFen;
+  t.received[row] = received;
+  queue.pendingFen -= amountFen;
+  assert(received <= totalFen, 'an entry received more than its total');
+  ctx.notifyRaw('rewardReceived', member, entryNo, amountFen);
+  if (received === totalFen) {
+    t.status[row] = COMPLETED;
+    queue.activeCount--;
+    ctx.notifyRaw('entryCompleted', member, entryNo, totalFen);
   } else {
-    entry.status = 'rewarding';
+    t.status[row] = REWARDING;
   }
 }
 
@@ -45,20 +41,20 @@ export function offerQueue(ctx: Context, queue: Queue): void {
   let left = state.ledger.balance(queue.account, 'CNY');
   const rule = state.settings.base.payoutRule;
   while (left > 0) {
-    const entry = nextPayable(queue, rule);
-    if (!entry) break;
-    const amount = Math.min(entry.totalFen - entry.receivedFen, left);
-    payEntry(ctx, entry, amount);
+    const row = nextPayable(state, queue, rule);
+    if (row < 0) break;
+    const total = state.totalOf(row);
+    const amount = Math.min(total - state.lines.received[row]!, left);
+    payRow(ctx, queue, row, total, amount);
     left -= amount;
   }
 }
 
 /** The order completed: money the entry received while frozen becomes withdrawable cash. */
-export function releaseFrozen(ctx: Context, entry: Entry): void {
-  if (entry.frozenFen === 0) return;
+export function releaseFrozen(ctx: Context, entry: Entry, frozenFen: number): void {
+  if (frozenFen === 0) return;
   const member = entry.member;
-  ctx.state.ledger.transfer(member.frozenAccount, member.cashAccount, entry.frozenFen, 'CNY', 'entry', entry.no, ctx.eventNo);
-  entry.frozenFen = 0;
+  ctx.state.ledger.transfer(member.frozenAccount, member.cashAccount, frozenFen, 'CNY', 'entry', entry.no, ctx.eventNo);
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { MS_PER_DAY } from './calendar.ts';
 import type { RatioStep } from './line-plan.ts';
-import type { Member } from './model.ts';
+import { Line, type Member } from './model.ts';
+import type { EngineState } from './state.ts';
 import type { LotterySpec, Tier } from './settings.ts';
 
 export interface ResolvedRatio {
@@ -19,12 +20,12 @@ export interface ResolvedRatio {
  * inclusive), not counting lines refunded by then. The current order is never complete yet, so
  * it never counts towards its own tier.
  */
-export function spendWithin(member: Member, scope: string, at: number, days: number): number {
+export function spendWithin(state: EngineState, member: Member, scope: string, at: number, days: number): number {
   const from = at - days * MS_PER_DAY;
   let sum = 0;
   const spend = member.spend;
   for (let i = spend.length - 1; i >= 0; i--) {
-    const line = spend[i]!;
+    const line = new Line(state, spend[i]!);
     const completedAt = line.order.completedAt;
     if (completedAt < from) break;
     if (completedAt > at || line.spendScope !== scope) continue;
@@ -35,15 +36,15 @@ export function spendWithin(member: Member, scope: string, at: number, days: num
 }
 
 /** The highest ratio among holding tiers, or -1 when none holds. */
-export function bestTier(tiers: readonly Tier[], member: Member, scope: string, at: number): number {
+export function bestTier(state: EngineState, tiers: readonly Tier[], member: Member, scope: string, at: number): number {
   let best = -1;
   for (const tier of tiers) {
-    if (tier.bp > best && spendWithin(member, scope, at, tier.days) >= tier.minFen) best = tier.bp;
+    if (tier.bp > best && spendWithin(state, member, scope, at, tier.days) >= tier.minFen) best = tier.bp;
   }
   return best;
 }
 
-export function resolveRatio(steps: readonly RatioStep[], member: Member, scope: string, at: number): ResolvedRatio {
+export function resolveRatio(state: EngineState, steps: readonly RatioStep[], member: Member, scope: string, at: number): ResolvedRatio {
   for (let i = 0; i < steps.length; i++) {
     const { source, settings } = steps[i]!;
     if (source === 'level') {
@@ -53,7 +54,7 @@ export function resolveRatio(steps: readonly RatioStep[], member: Member, scope:
       if (levels && Object.hasOwn(levels, member.level)) return { bp: levels[member.level]!, lottery: null };
     } else if (source === 'tiers') {
       if (settings.tiers && settings.tiers.length > 0) {
-        const bp = bestTier(settings.tiers, member, scope, at);
+        const bp = bestTier(state, settings.tiers, member, scope, at);
         if (bp >= 0) return { bp, lottery: null };
       }
     } else if (source === 'lottery') {

@@ -14,7 +14,7 @@ export function currentQueue(queue: Queue): Queue {
 
 export function settleLine(ctx: Context, line: Line): void {
   if (!line.queue || line.settled || line.refunded) return;
-  line.settled = true;
+  line.markSettled();
   if (line.extractFen === 0) return;
   const { state } = ctx;
   const queue = currentQueue(line.queue);

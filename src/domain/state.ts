@@ -5,12 +5,16 @@
 import { type Calendar, makeCalendar, nextResetAfter } from './calendar.ts';
 import { Ledger } from './ledger.ts';
 import type { LinePlan } from './line-plan.ts';
-import { Entry, Line, Member, Order, Queue } from './model.ts';
+import { Int32List } from './columns.ts';
+import { applyBp } from './money.ts';
+import { Entry, type EntryExtra, type LinePath, Member, Order, Queue } from './model.ts';
 import type { Pool, PoolEntry } from './programs/pool.ts';
 import type { ProgramSettings } from './programs/program-settings.ts';
 import type { Seed } from './random.ts';
 import type { Grant } from './rewards/distribution.ts';
-import { type Settings, defaultSettings } from './settings.ts';
+import { type Channel, type Settings, defaultSettings } from './settings.ts';
+import { StringTable } from './string-table.ts';
+import { LineTable, OrderTable } from './tables.ts';
 
 /** Ledger accounts that belong to the platform rather than a member or queue. */
 export interface PlatformAccounts {
@@ -27,28 +31,38 @@ export class EngineState {
   readonly ledger = new Ledger();
   readonly platform: PlatformAccounts;
   readonly members = new Map<string, Member>();
-  readonly orders = new Map<string, Order>();
-  readonly entries: Entry[] = [];
+  readonly memberList: Member[] = [];
+  /** The shop's order ids; an order's index is its id's index here. */
+  readonly orderIds = new StringTable();
+  readonly orderTable = new OrderTable();
+  readonly lines = new LineTable();
+  /** Entry number − 1 → line row. */
+  readonly entryRows = new Int32List();
+  /** The shop's line ids, shared by every line that reuses one (such as "1", "2"). */
+  readonly lineIds = new StringTable();
+  readonly paths: { readonly values: LinePath[]; readonly index: Map<string, number> } = { values: [], index: new Map() };
+  readonly lineProfit = new Map<number, number>();
+  readonly lineRefundedAt = new Map<number, number>();
+  readonly entryExtras = new Map<number, EntryExtra>();
   readonly queues = new Map<string, Queue>();
   readonly queueList: Queue[] = [];
-  lineCount = 0;
   /** Number of events applied; stamps every ledger transfer. */
   eventNo = 0;
   /** Instant of the latest applied event: time never goes backwards. */
   now = 0;
   nextResetAt: number | null = null;
   /** Distribution rewards granted per line, to release or reverse with it. */
-  readonly rewardGrants = new Map<Line, Grant[]>();
+  readonly rewardGrants = new Map<number, Grant[]>();
   /** Pool programs by id; a program removed from settings keeps its pool and entries. */
   readonly pools = new Map<string, Pool>();
-  readonly poolEntriesByLine = new Map<Line, PoolEntry[]>();
+  readonly poolEntriesByLine = new Map<number, PoolEntry[]>();
   poolEntryCount = 0;
   /** Completed turnover per platform day, for dividends: [paid, profit]. */
   readonly turnoverByDay = new Map<number, [number, number]>();
   /** Platform days whose turnover already paid a dividend. */
   readonly dividendDays = new Set<number>();
   /** Line plans by path, rebuilt whenever settings change. */
-  readonly plans = new Map<string, LinePlan>();
+  readonly plans: Record<Channel, Map<string, Map<string, LinePlan>>> = { mall: new Map(), store: new Map(), cashier: new Map() };
 
   constructor(readonly seed: Seed) {
     const l = this.ledger;
@@ -69,7 +83,7 @@ export class EngineState {
     this.programList = Object.entries(settings.programs);
     for (const pool of this.pools.values()) pool.nextReleaseAt = null;
     if (this.calendar.timeZone !== settings.base.timeZone) this.calendar = makeCalendar(settings.base.timeZone);
-    this.plans.clear();
+    for (const byProduct of Object.values(this.plans)) byProduct.clear();
     this.nextResetAt = settings.base.reset ? nextResetAfter(settings.base.reset, this.calendar, this.now) : null;
   }
 
@@ -100,11 +114,41 @@ export class EngineState {
       l.account(`member:${id}:rewardFrozen`),
     );
     this.members.set(id, member);
+    this.memberList.push(member);
     return member;
   }
 
-  newLine(...args: ConstructorParameters<typeof Line> extends [number, ...infer Rest] ? Rest : never): Line {
-    return new Line(++this.lineCount, ...args);
+  /** An entry's total: floor(paid × ratioBp / 10000), derived rather than stored. */
+  totalOf(row: number): number {
+    return applyBp(this.lines.paid[row]!, this.lines.ratioBp[row]!);
+  }
+
+  order(id: string): Order | undefined {
+    const index = this.orderIds.find(id);
+    return index < 0 ? undefined : new Order(this, index + 1);
+  }
+
+  get entryCount(): number {
+    return this.entryRows.length;
+  }
+
+  entry(no: number): Entry | undefined {
+    return no >= 1 && no <= this.entryRows.length ? new Entry(this, this.entryRows.get(no - 1)) : undefined;
+  }
+
+  *allEntries(): Generator<Entry> {
+    for (let i = 0; i < this.entryRows.length; i++) yield new Entry(this, this.entryRows.get(i));
+  }
+
+  /** The interned path of a line (channel, product, store), shared by every line bought there. */
+  pathOf(key: string, make: () => LinePath): number {
+    let index = this.paths.index.get(key);
+    if (index === undefined) {
+      index = this.paths.values.length;
+      this.paths.values.push(make());
+      this.paths.index.set(key, index);
+    }
+    return index;
   }
 
   get isPaused(): boolean {

@@ -5,7 +5,7 @@
 import { MS_PER_DAY } from './calendar.ts';
 import { reject } from './errors.ts';
 import { BP_ONE, mulDivFloor } from './money.ts';
-import type { Entry, EntryStatus, Queue } from './model.ts';
+import { Entry, type EntryStatus, type Queue } from './model.ts';
 import { type PoolEntryView, poolEntriesSnapshot, poolEntryViews, poolStats } from './programs/pool-views.ts';
 import type { EngineState } from './state.ts';
 
@@ -14,20 +14,21 @@ function payable(entry: Entry): boolean {
 }
 
 /** Entries ahead with pending > 0, and their pending sum. Cost is the distance from the head. */
-export function aheadOf(entry: Entry): { position: number; pendingAheadFen: number } {
+export function aheadOf(state: EngineState, entry: Entry): { position: number; pendingAheadFen: number } {
   const queue = entry.queue;
   let position = 0;
   let pendingAheadFen = 0;
   const end = entry.seq - 1;
   for (let i = Math.min(queue.head, end); i < end; i++) {
-    const e = queue.entries[i]!;
+    const e = new Entry(state, queue.entries.get(i));
     if (payable(e)) {
       position++;
       pendingAheadFen += e.totalFen - e.receivedFen;
     }
   }
   // Entries made payable behind the head (lottery draws) are counted from the late heap.
-  for (const e of queue.late) {
+  for (const row of queue.late) {
+    const e = new Entry(state, row);
     if (e.seq <= queue.head && e.seq < entry.seq && e.queue === queue && payable(e)) {
       position++;
       pendingAheadFen += e.totalFen - e.receivedFen;
@@ -83,8 +84,8 @@ export function memberView(state: EngineState, memberId: string, at: number = st
   const { base } = state.settings;
   const d = base.display;
   const l = state.ledger;
-  const entries = state.entries.filter((e) => e.member === member).map((entry): MemberEntryView => {
-    const ahead = entry.seq > 0 && payable(entry) ? aheadOf(entry) : { position: 0, pendingAheadFen: 0 };
+  const entries = [...state.allEntries()].filter((e) => e.member === member).map((entry): MemberEntryView => {
+    const ahead = entry.seq > 0 && payable(entry) ? aheadOf(state, entry) : { position: 0, pendingAheadFen: 0 };
     const view: MemberEntryView = {
       entryId: entry.no,
       status: entry.status,
@@ -163,7 +164,7 @@ export function snapshot(state: EngineState) {
   return {
     now: state.now,
     events: state.eventNo,
-    entries: state.entries.map((e) => ({
+    entries: [...state.allEntries()].map((e) => ({
       id: e.no,
       queue: e.queue.key,
       seq: e.seq,

@@ -5,7 +5,7 @@
 import { nextResetAfter } from '../calendar.ts';
 import type { Context } from '../context.ts';
 import { reject } from '../errors.ts';
-import type { Member, Queue } from '../model.ts';
+import { Entry, type Member, type Queue } from '../model.ts';
 import { endEntry } from '../payout.ts';
 import { rebuildPickers } from '../queue-order.ts';
 import { validateSettings } from '../settings.ts';
@@ -82,7 +82,8 @@ export function clearQueues(ctx: Context, queues: readonly Queue[]): number {
   for (const queue of queues) {
     if (queue.activeCount === 0) continue;
     // Scan from the start: an undrawn zero-total lottery entry can sit behind the head.
-    for (const entry of queue.entries) {
+    for (let i = 0; i < queue.entries.length; i++) {
+      const entry = new Entry(ctx.state, queue.entries.get(i));
       if (!entry.isActive) continue;
       endEntry(ctx, entry, 'cleared');
       ctx.notify('entryCleared', entry, entry.forfeitedFen);
@@ -109,14 +110,15 @@ export function applyMerge(ctx: Context, sourceKeys: readonly string[], targetKe
   const all = [target, ...sources];
   // Entries keep their relative order by original entry time; ties keep queue and sequence order.
   const merged = all
-    .flatMap((queue, rank) => queue.entries.map((entry) => ({ entry, rank })))
+    .flatMap((queue, rank) => queue.entries.toArray().map((row) => ({ entry: new Entry(state, row), rank })))
     .sort((a, b) => a.entry.createdAt - b.entry.createdAt || a.rank - b.rank || a.entry.seq - b.entry.seq)
     .map(({ entry }) => entry);
+  target.entries.clear();
   merged.forEach((entry, i) => {
     entry.queue = target;
     entry.seq = i + 1;
+    target.entries.push(entry.row);
   });
-  target.entries = merged;
   for (const source of sources) {
     const balance = state.ledger.balance(source.account, 'CNY');
     if (balance > 0) state.ledger.transfer(source.account, target.account, balance, 'CNY', 'event', ctx.eventNo, ctx.eventNo);
@@ -124,13 +126,13 @@ export function applyMerge(ctx: Context, sourceKeys: readonly string[], targetKe
     target.activeCount += source.activeCount;
     for (const [day, fen] of source.inflowByDay) target.inflowByDay.set(day, (target.inflowByDay.get(day) ?? 0) + fen);
     target.lastInflowAt = Math.max(target.lastInflowAt, source.lastInflowAt);
-    source.entries = [];
+    source.entries.clear();
     source.pendingFen = 0;
     source.activeCount = 0;
     source.mergedInto = target;
-    rebuildPickers(source);
+    rebuildPickers(state, source);
   }
-  rebuildPickers(target);
+  rebuildPickers(state, target);
   ctx.touch(target);
   return { target: targetKey, entries: merged.length };
 }

@@ -19,7 +19,7 @@ export interface CompletedResult {
 
 export function applyCompleted(ctx: Context, orderId: string): CompletedResult {
   const { state } = ctx;
-  const order = state.orders.get(orderId) ?? reject('UNKNOWN_ORDER', `order ${orderId} is not known`, { orderId });
+  const order = state.order(orderId) ?? reject('UNKNOWN_ORDER', `order ${orderId} is not known`, { orderId });
   if (order.completed) reject('ORDER_ALREADY_COMPLETED', `order ${orderId} already completed`, { orderId });
   if (order.lines.every((line) => line.refunded)) {
     reject('ORDER_FULLY_REFUNDED', `every line of order ${orderId} was refunded`, { orderId });
@@ -27,20 +27,22 @@ export function applyCompleted(ctx: Context, orderId: string): CompletedResult {
 
   order.completedAt = ctx.at;
   let releasedFen = 0;
-  for (const line of order.lines) {
+  const lines = order.lines;
+  for (const line of lines) {
     if (line.refunded) continue;
-    order.member.spend.push(line);
+    order.member.spend.push(line.row);
     const entry = line.entry;
     if (!entry) continue;
-    releasedFen += entry.frozenFen;
-    releaseFrozen(ctx, entry);
+    // Until now every payment to the entry was frozen: all it received is released.
+    releasedFen += entry.receivedFen;
+    releaseFrozen(ctx, entry, entry.receivedFen);
     if (entry.isActive && entry.seq > 0) {
-      heapPush(entry.queue.completedFirst, entry);
+      heapPush(state, entry.queue.completedFirst, entry.row);
       ctx.touch(entry.queue);
     }
   }
-  for (const line of order.lines) if (line.settleOn === 'completed') settleLine(ctx, line);
-  for (const line of order.lines) {
+  for (const line of lines) if (line.settleOn === 'completed') settleLine(ctx, line);
+  for (const line of lines) {
     if (line.refunded) continue;
     releaseLineRewards(ctx, line);
     completePoolEntries(ctx, line);

@@ -5,9 +5,9 @@ import type { EngineState } from '../state.ts';
 
 export function findEntry(state: EngineState, ref: EntryRef): Entry {
   if ('entryId' in ref) {
-    return state.entries[ref.entryId - 1] ?? reject('UNKNOWN_ENTRY', `entry ${ref.entryId} is not known`, { entryId: ref.entryId });
+    return state.entry(ref.entryId) ?? reject('UNKNOWN_ENTRY', `entry ${ref.entryId} is not known`, { entryId: ref.entryId });
   }
-  const order = state.orders.get(ref.orderId) ?? reject('UNKNOWN_ORDER', `order ${ref.orderId} is not known`, { orderId: ref.orderId });
+  const order = state.order(ref.orderId) ?? reject('UNKNOWN_ORDER', `order ${ref.orderId} is not known`, { orderId: ref.orderId });
   const line = order.lines.find((l) => l.id === ref.lineId) ?? reject('UNKNOWN_LINE', `order ${ref.orderId} has no line ${ref.lineId}`, { ...ref });
   return line.entry ?? reject('UNKNOWN_ENTRY', `line ${ref.lineId} of order ${ref.orderId} created no entry`, { ...ref });
 }

@@ -52,8 +52,7 @@ export function applyLotteryDraw(ctx: Context, ref: EntryRef, seed: number | und
   const queue = entry.queue;
   const totalFen = applyBp(entry.line.paidFen, bp);
   queue.pendingFen += totalFen - entry.totalFen;
-  entry.totalFen = totalFen;
-  entry.ratioBp = bp;
+  entry.ratioBp = bp; // the total follows the ratio
   entry.lottery = null;
   entry.drawn = true;
   entry.drawSeed = ratioBp === undefined ? seed! : -1;
@@ -63,7 +62,7 @@ export function applyLotteryDraw(ctx: Context, ref: EntryRef, seed: number | und
     queue.activeCount--;
     ctx.notify('entryCompleted', entry, 0);
   } else {
-    notePayable(entry);
+    notePayable(ctx.state, entry.row);
     ctx.touch(queue);
   }
   return { entryId: entry.no, ratioBp: bp, totalFen, seed: entry.drawSeed >= 0 ? entry.drawSeed : null };

@@ -5,11 +5,12 @@
  */
 import { windowsContain } from '../calendar.ts';
 import type { Context } from '../context.ts';
-import { reject } from '../errors.ts';
+import { assert, reject } from '../errors.ts';
 import type { PaidLineInput } from '../events.ts';
 import { type LinePlan, compilePlan, planKey } from '../line-plan.ts';
 import { applyBp } from '../money.ts';
-import { Entry, type Line, type LimitCount, type Member, type NoEntryReason, Order, type Queue } from '../model.ts';
+import { Entry, type LimitCount, Line, type Member, type NoEntryReason, type Queue } from '../model.ts';
+import { COMPLETED, FLAG_SETTLE_ON_COMPLETED, STATUS_CODE, WAITING } from '../tables.ts';
 import { chooseK, deriveSeed } from '../random.ts';
 import { resolveRatio } from '../ratio.ts';
 import { joinPrograms } from '../programs/pool.ts';
@@ -31,14 +32,30 @@ export interface PaidResult {
   lines: PaidLineResult[];
 }
 
+/** The cached plan of a line's path; nested maps avoid building a key string per line. */
 function planFor(state: EngineState, input: PaidLineInput): LinePlan {
-  const key = planKey(input.channel, input.productId, input.storeId);
-  let plan = state.plans.get(key);
+  let byStore = state.plans[input.channel].get(input.productId);
+  if (!byStore) {
+    byStore = new Map();
+    state.plans[input.channel].set(input.productId, byStore);
+  }
+  let plan = byStore.get(input.storeId);
   if (!plan) {
     plan = compilePlan(state.settings, input.channel, input.productId, input.storeId);
-    state.plans.set(key, plan);
+    const spendScope = plan.spendScope;
+    const key = planKey(input.channel, input.productId, input.storeId);
+    plan.path = state.pathOf(key, () => ({ channel: input.channel, productId: input.productId, storeId: input.storeId, spendScope }));
+    byStore.set(input.storeId, plan);
   }
   return plan;
+}
+
+/** The plan's queue, looked up once per plan; merges are followed every time. */
+function queueOf(state: EngineState, plan: LinePlan): Queue {
+  let queue = plan.queue ?? state.queue(plan.queueKey);
+  plan.queue = queue;
+  while (queue.mergedInto) queue = queue.mergedInto;
+  return queue;
 }
 
 function counter(member: Member, scope: string): LimitCount {
@@ -94,79 +111,98 @@ function drawsCash(state: EngineState, queue: Queue): boolean {
   return cash;
 }
 
-function createEntry(ctx: Context, line: Line, plan: LinePlan, queue: Queue): Entry {
+function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, queue: Queue): void {
   const { state } = ctx;
-  const member = line.order.member;
-  const ratio = resolveRatio(plan.ratioSteps, member, plan.spendScope, ctx.at);
-  const totalFen = applyBp(line.paidFen, ratio.bp);
+  const t = state.lines;
+  const ratio = resolveRatio(state, plan.ratioSteps, member, plan.spendScope, ctx.at);
+  const totalFen = applyBp(t.paid[row]!, ratio.bp);
   const cash = !plan.randomReturn || drawsCash(state, queue);
-  const entry = new Entry(state.entries.length + 1, line, member, queue, cash ? queue.entries.length + 1 : 0, ctx.at, ratio.bp, totalFen, ratio.lottery);
-  state.entries.push(entry);
-  line.entry = entry;
-  ctx.notify('entryCreated', entry, totalFen);
+  state.entryRows.push(row);
+  const entryNo = state.entryRows.length;
+  t.entryNo[row] = entryNo;
+  t.ratioBp[row] = ratio.bp;
+  t.queue[row] = queue.no;
+  ctx.notifyRaw('entryCreated', member, entryNo, totalFen);
   if (!cash) {
     // A points member of a random-return group: converted at once and never queued.
-    entry.status = 'points';
-    entry.lottery = null;
-    entry.convertedUnits = applyBp(totalFen, state.settings.base.exchange.pointsBp ?? 0);
-    if (entry.convertedUnits > 0) {
-      state.ledger.transfer(state.platform.pointsIssued, member.pointsAccount, entry.convertedUnits, 'POINTS', 'entry', entry.no, ctx.eventNo);
-    }
-    ctx.notify('pointsCredited', entry, entry.convertedUnits);
-    return entry;
+    t.status[row] = STATUS_CODE.points;
+    const units = applyBp(totalFen, state.settings.base.exchange.pointsBp ?? 0);
+    const entry = new Entry(state, row);
+    entry.convertedUnits = units;
+    if (units > 0) state.ledger.transfer(state.platform.pointsIssued, member.pointsAccount, units, 'POINTS', 'entry', entryNo, ctx.eventNo);
+    ctx.notifyRaw('pointsCredited', member, entryNo, units);
+    return;
   }
-  queue.entries.push(entry);
+  queue.entries.push(row);
+  t.seq[row] = queue.entries.length;
+  if (ratio.lottery) new Entry(state, row).lottery = ratio.lottery;
   if (totalFen === 0 && !ratio.lottery) {
-    entry.status = 'completed';
-    ctx.notify('entryCompleted', entry, 0);
-    return entry;
+    t.status[row] = COMPLETED;
+    ctx.notifyRaw('entryCompleted', member, entryNo, 0);
+    return;
   }
+  t.status[row] = WAITING;
   queue.pendingFen += totalFen;
   queue.activeCount++;
   ctx.touch(queue);
-  return entry;
 }
 
 export function applyPaid(ctx: Context, orderId: string, memberId: string, inputs: readonly PaidLineInput[]): PaidResult {
   const { state } = ctx;
-  if (state.orders.has(orderId)) reject('DUPLICATE_ORDER', `order ${orderId} was already paid`, { orderId });
+  if (state.orderIds.find(orderId) >= 0) reject('DUPLICATE_ORDER', `order ${orderId} was already paid`, { orderId });
   const member = state.members.get(memberId) ?? reject('UNKNOWN_MEMBER', `member ${memberId} is not known`, { memberId });
 
   // Checks are done: from here on the event applies in full.
-  const order = new Order(state.orders.size + 1, orderId, member, ctx.at);
-  state.orders.set(orderId, order);
+  const orders = state.orderTable;
+  const orderIndex = orders.add();
+  assert(state.orderIds.add(orderId) === orderIndex, 'order ids and order rows are numbered alike');
+  orders.member[orderIndex] = member.no;
+  orders.paidAt[orderIndex] = ctx.at;
+  orders.completedAt[orderIndex] = -1;
+  orders.firstLine[orderIndex] = state.lines.length;
+  orders.lineCount[orderIndex] = inputs.length;
   const settleOn = state.settings.base.settlementEvent;
+  const t = state.lines;
   const results: PaidLineResult[] = [];
   for (const input of inputs) {
     const plan = planFor(state, input);
-    const queue = plan.enabled ? state.queue(plan.queueKey) : null;
-    const extractFen = queue ? applyBp(input.paidFen, plan.extractBp) : 0;
-    const line = state.newLine(
-      input.lineId, order, input.channel, input.productId, input.storeId, input.paidFen, input.deductedFen,
-      queue, extractFen, settleOn, plan.spendScope,
-    );
-    line.profitFen = input.profitFen ?? 0;
-    order.lines.push(line);
+    const queue = plan.enabled ? queueOf(state, plan) : null;
+    const row = t.add();
+    t.order[row] = orderIndex;
+    t.paid[row] = input.paidFen;
+    t.path[row] = plan.path;
+    t.lineId[row] = state.lineIds.intern(input.lineId);
+    t.flags[row] = settleOn === 'completed' ? FLAG_SETTLE_ON_COMPLETED : 0;
+    if (input.profitFen) state.lineProfit.set(row, input.profitFen);
+    let reason: NoEntryReason | null = 'disabled';
     if (queue) {
-      line.reason = noEntryReason(state, plan, input, member, ctx.at);
-      if (!line.reason) {
-        createEntry(ctx, line, plan, queue);
+      t.queue[row] = queue.no;
+      t.extractBp[row] = plan.extractBp;
+      reason = noEntryReason(state, plan, input, member, ctx.at);
+      if (!reason) {
+        createEntry(ctx, row, member, plan, queue);
         countEntry(state, member, plan, ctx.at);
       }
-    } else {
-      line.reason = 'disabled';
     }
+    t.setReason(row, reason);
+    const entryNo = t.entryNo[row]!;
     results.push({
-      lineId: line.id,
+      lineId: input.lineId,
       queue: queue?.key ?? null,
-      entryId: line.entry?.no ?? null,
-      totalFen: line.entry?.totalFen ?? 0,
-      extractFen,
-      reason: line.reason,
+      entryId: entryNo === 0 ? null : entryNo,
+      totalFen: entryNo === 0 ? 0 : state.totalOf(row),
+      extractFen: queue ? applyBp(input.paidFen, plan.extractBp) : 0,
+      reason,
     });
   }
-  if (settleOn === 'paid') for (const line of order.lines) settleLine(ctx, line);
-  // Distribution rewards first: a profit-funded pool counts what is left after them.
-  for (const line of order.lines) joinPrograms(ctx, line, grantLineRewards(ctx, line));
+  const first = orders.firstLine[orderIndex]!;
+  if (settleOn === 'paid') for (let i = 0; i < inputs.length; i++) settleLine(ctx, new Line(state, first + i));
+  if (state.settings.rewards.direct || state.settings.rewards.indirect || state.settings.rewards.teamLevels || state.settings.rewards.merchant || state.programList.length > 0) {
+    // Distribution rewards first: a profit-funded pool counts what is left after them.
+    inputs.forEach((input, i) => {
+      const line = new Line(state, first + i);
+      joinPrograms(ctx, line, grantLineRewards(ctx, line), input.deductedFen);
+    });
+  }
   return { orderId, lines: results };
 }

@@ -20,7 +20,7 @@ export interface RefundedResult {
 }
 
 function refundedLines(ctx: Context, orderId: string, lineIds: readonly string[] | undefined): Line[] {
-  const order = ctx.state.orders.get(orderId) ?? reject('UNKNOWN_ORDER', `order ${orderId} is not known`, { orderId });
+  const order = ctx.state.order(orderId) ?? reject('UNKNOWN_ORDER', `order ${orderId} is not known`, { orderId });
   if (!lineIds) {
     const open = order.lines.filter((line) => !line.refunded);
     if (open.length === 0) reject('NOTHING_TO_REFUND', `every line of order ${orderId} was already refunded`, { orderId });
@@ -34,7 +34,7 @@ function refundedLines(ctx: Context, orderId: string, lineIds: readonly string[]
 }
 
 function cancel(ctx: Context, line: Line): void {
-  line.refundedAt = ctx.at;
+  line.markRefunded(ctx.at);
   const entry = line.entry;
   if (!entry) return;
   if (entry.isActive) {
@@ -55,11 +55,12 @@ function returnMoney(ctx: Context, line: Line): [number, number] {
   if (entry && entry.seq > 0) {
     const queue = entry.queue;
     const member = entry.member;
-    const frozen = entry.frozenFen;
+    // Everything received before the order completed is still frozen; the line is marked
+    // refunded already, which is what makes the entry's frozen part read zero from now on.
+    const frozen = line.order.completed ? 0 : entry.receivedFen;
     const released = entry.receivedFen - frozen - entry.returnedFen;
     if (frozen > 0) {
       ledger.transfer(member.frozenAccount, queue.account, frozen, 'CNY', 'entry', entry.no, ctx.eventNo);
-      entry.frozenFen = 0;
       returned += frozen;
     }
     if (state.settings.base.clawbackAfterSale && released > 0) {

@@ -123,9 +123,9 @@ function lockDaysFor(program: ProgramSettings, line: Line): number {
  * Pool inflow of a line: a share of its paid amount (sales), or of its net profit after the
  * distribution rewards it triggered and the points/love-value subsidy (the deducted amount).
  */
-export function fundingOf(program: ProgramSettings, line: Line, rewardsFen: number): number {
+export function fundingOf(program: ProgramSettings, line: Line, rewardsFen: number, deductedFen: number): number {
   if (program.fundingBasis === 'sales') return applyBp(line.paidFen, program.fundingBp);
-  return applyBp(Math.max(0, line.profitFen - rewardsFen - line.deductedFen), program.fundingBp);
+  return applyBp(Math.max(0, line.profitFen - rewardsFen - deductedFen), program.fundingBp);
 }
 
 function payEntry(ctx: Context, entry: PoolEntry, amountFen: number): void {
@@ -153,12 +153,12 @@ function accelerate(ctx: Context, pool: Pool, program: ProgramSettings, buyer: M
 }
 
 /** A paid line joins every program it participates in. */
-export function joinPrograms(ctx: Context, line: Line, rewardsFen: number): void {
+export function joinPrograms(ctx: Context, line: Line, rewardsFen: number, deductedFen: number): void {
   const { state } = ctx;
   for (const [id, program] of state.programList) {
     if (!participates(program, line)) continue;
     const pool = poolOf(ctx, id);
-    const fundingFen = fundingOf(program, line, rewardsFen);
+    const fundingFen = fundingOf(program, line, rewardsFen, deductedFen);
     if (fundingFen > 0) {
       state.ledger.transfer(state.platform.funding, pool.account, fundingFen, 'CNY', 'line', line.no, ctx.eventNo);
       const day = state.calendar.dayNumber(ctx.at);
@@ -175,7 +175,7 @@ export function joinPrograms(ctx: Context, line: Line, rewardsFen: number): void
     pool.pendingFen += entry.totalFen;
     pool.activeCount++;
     push(pool.locked, entry, byUnlock);
-    state.poolEntriesByLine.set(line, [...(state.poolEntriesByLine.get(line) ?? []), entry]);
+    state.poolEntriesByLine.set(line.row, [...(state.poolEntriesByLine.get(line.row) ?? []), entry]);
     ctx.notifyMember('poolEntryCreated', member, entry.no, entry.totalFen);
     if (fundingFen > 0) accelerate(ctx, pool, program, member, fundingFen);
   }
@@ -193,7 +193,7 @@ function unlock(pool: Pool, at: number): void {
 
 /** The order completed: frozen acceleration money is released and unlocked entries become eligible. */
 export function completePoolEntries(ctx: Context, line: Line): void {
-  for (const entry of ctx.state.poolEntriesByLine.get(line) ?? []) {
+  for (const entry of ctx.state.poolEntriesByLine.get(line.row) ?? []) {
     if (entry.frozenFen > 0) {
       ctx.state.ledger.transfer(entry.member.frozenAccount, entry.member.cashAccount, entry.frozenFen, 'CNY', 'entry', entry.no, ctx.eventNo);
       entry.frozenFen = 0;
@@ -248,7 +248,7 @@ export function releasePool(ctx: Context, pool: Pool, program: ProgramSettings):
  */
 export function refundPoolEntries(ctx: Context, line: Line): void {
   const { ledger, platform, settings } = ctx.state;
-  for (const entry of ctx.state.poolEntriesByLine.get(line) ?? []) {
+  for (const entry of ctx.state.poolEntriesByLine.get(line.row) ?? []) {
     const pool = entry.pool;
     if (entry.status === 'waiting') {
       pool.pendingFen -= entry.totalFen - entry.receivedFen;

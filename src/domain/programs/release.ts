@@ -19,7 +19,7 @@ export function applyPoolRelease(ctx: Context, programId: string): ReleaseResult
 
 /** Runs every daily release that fell due by `at`, each at its own due instant. */
 export function runDueReleases(state: EngineState, at: number): void {
-  for (const [id, program] of Object.entries(state.settings.programs)) {
+  for (const [id, program] of state.programList) {
     if (program.release.mode !== 'daily' || !program.enabled) continue;
     const pool = state.pools.get(id);
     if (!pool) continue;

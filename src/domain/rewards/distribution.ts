@@ -68,13 +68,13 @@ export function grantLineRewards(ctx: Context, line: Line): number {
     if (referrer) grant(ctx, line, 'merchant', referrer, applyBp(basisAmount(line, rewards.merchant.basis), rewards.merchant.bp), grants);
   }
   if (grants.length === 0) return 0;
-  ctx.state.rewardGrants.set(line, grants);
+  ctx.state.rewardGrants.set(line.row, grants);
   return grants.reduce((sum, g) => sum + g.amountFen, 0);
 }
 
 /** The source order completed: its line's frozen rewards become withdrawable cash. */
 export function releaseLineRewards(ctx: Context, line: Line): void {
-  const grants = ctx.state.rewardGrants.get(line);
+  const grants = ctx.state.rewardGrants.get(line.row);
   if (!grants) return;
   for (const g of grants) {
     if (g.status !== 'frozen') continue;
@@ -85,7 +85,7 @@ export function releaseLineRewards(ctx: Context, line: Line): void {
 
 /** The line was refunded before its order completed: its frozen rewards go back to their funding. */
 export function reverseLineRewards(ctx: Context, line: Line): number {
-  const grants = ctx.state.rewardGrants.get(line);
+  const grants = ctx.state.rewardGrants.get(line.row);
   if (!grants) return 0;
   let reversed = 0;
   for (const g of grants) {
@@ -98,5 +98,5 @@ export function reverseLineRewards(ctx: Context, line: Line): number {
 }
 
 export function lineRewardsTotal(ctx: Context, line: Line): number {
-  return (ctx.state.rewardGrants.get(line) ?? []).reduce((sum, g) => sum + g.amountFen, 0);
+  return (ctx.state.rewardGrants.get(line.row) ?? []).reduce((sum, g) => sum + g.amountFen, 0);
 }

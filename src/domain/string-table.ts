@@ -1,0 +1,89 @@
+/**
+ * A compact set of strings numbered in insertion order: the characters of every string sit in
+ * one UTF-16 arena, found through an open-addressing hash table of indices. A shop's order and
+ * line ids cost about two bytes per character plus a few bytes of index, where a Map<string,
+ * number> costs a heap string and a hash-table entry each (around 60 bytes for a short id).
+ */
+import { grow, nextCapacity } from './columns.ts';
+
+const EMPTY = -1;
+
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class StringTable {
+  private chars = new Uint16Array(256);
+  private charsUsed = 0;
+  private starts = new Int32Array(16);
+  private lengths = new Uint16Array(16);
+  private slots = new Int32Array(32).fill(EMPTY);
+  size = 0;
+
+  /** The index of `s`, or -1 when it is not in the table. */
+  find(s: string): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hashOf(s) & mask; ; slot = (slot + 1) & mask) {
+      const index = this.slots[slot]!;
+      if (index === EMPTY) return -1;
+      if (this.equals(index, s)) return index;
+    }
+  }
+
+  /** The index of `s`, adding it when it is new. */
+  intern(s: string): number {
+    const found = this.find(s);
+    return found >= 0 ? found : this.add(s);
+  }
+
+  /** Adds a string known not to be in the table and returns its index. */
+  add(s: string): number {
+    if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    if (this.size === this.starts.length) {
+      const capacity = nextCapacity(this.starts.length, this.size + 1);
+      this.starts = grow(this.starts, capacity);
+      this.lengths = grow(this.lengths, capacity);
+    }
+    if (this.charsUsed + s.length > this.chars.length) this.chars = grow(this.chars, nextCapacity(this.chars.length, this.charsUsed + s.length));
+    const index = this.size++;
+    this.starts[index] = this.charsUsed;
+    this.lengths[index] = s.length;
+    for (let i = 0; i < s.length; i++) this.chars[this.charsUsed++] = s.charCodeAt(i);
+    this.place(index, hashOf(s));
+    return index;
+  }
+
+  get(index: number): string {
+    const start = this.starts[index]!;
+    return String.fromCharCode(...this.chars.subarray(start, start + this.lengths[index]!));
+  }
+
+  /** The same hash as hashOf, read from the arena so rehashing allocates no strings. */
+  private hashAt(index: number): number {
+    const start = this.starts[index]!;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < this.lengths[index]!; i++) h = Math.imul(h ^ this.chars[start + i]!, 0x01000193);
+    return h >>> 0;
+  }
+
+  private equals(index: number, s: string): boolean {
+    if (this.lengths[index] !== s.length) return false;
+    const start = this.starts[index]!;
+    for (let i = 0; i < s.length; i++) if (this.chars[start + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private place(index: number, hash: number): void {
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+    this.slots[slot] = index;
+  }
+
+  private rehash(capacity: number): void {
+    this.slots = new Int32Array(capacity).fill(EMPTY);
+    for (let index = 0; index < this.size; index++) this.place(index, this.hashAt(index));
+  }
+}
