@@ -3,17 +3,17 @@
  * change, so a rejected event (a DomainError) leaves the state exactly as it was. At the end of
  * every accepted event each touched queue offers its undistributed balance to its entries.
  */
-import { nextResetAfter } from './calendar.ts';
 import { Context } from './context.ts';
 import { reject } from './errors.ts';
 import type { EngineEvent } from './events.ts';
-import { applyMerge, applyMember, applyPause, applyReset, applySettings, clearQueues } from './handlers/admin.ts';
+import { applyMerge, applyMember, applyPause, applyReset, applySettings } from './handlers/admin.ts';
 import { applyCompleted } from './handlers/completed.ts';
 import { applyExchange, applyPointsTransfer } from './handlers/exchange.ts';
 import { applyLotteryDraw } from './handlers/lottery.ts';
 import { applyPaid } from './handlers/paid.ts';
 import { applyRefunded } from './handlers/refunded.ts';
-import { applyPoolRelease, runDueReleases } from './programs/release.ts';
+import { applyPoolRelease } from './programs/release.ts';
+import { runDueSteps } from './scheduler.ts';
 import { applyDividend } from './rewards/dividend.ts';
 import type { EngineState } from './state.ts';
 import { type EventOutcome, finish } from './step.ts';
@@ -54,28 +54,12 @@ function dispatch(ctx: Context, event: EngineEvent): unknown {
   }
 }
 
-/**
- * A scheduled reset that fell due by `at` runs first, as its own step with its own event number:
- * time has passed whether or not the event that noticed it is accepted. Missed occurrences
- * collapse into one: nothing happened between them, so clearing once equals clearing each time.
- */
-function runDueResets(state: EngineState, at: number): number {
-  const schedule = state.settings.base.reset;
-  if (!schedule || state.nextResetAt === null || state.nextResetAt > at) return 0;
-  const ctx = new Context(state, state.eventNo + 1, at);
-  const cleared = clearQueues(ctx, state.queueList.filter((q) => !q.mergedInto));
-  state.nextResetAt = nextResetAfter(schedule, state.calendar, at);
-  finish(ctx, { type: 'tick', at }, { cleared }, 0);
-  return cleared;
-}
-
 /** Applies one parsed event. A rejection throws a DomainError before the event changed anything. */
 export function applyEvent(state: EngineState, event: EngineEvent): EventOutcome {
   if (event.at < state.now) {
     reject('CLOCK_WENT_BACKWARDS', `event time ${event.at} is before the engine's time ${state.now}`, { at: event.at, now: state.now });
   }
-  const scheduledResets = runDueResets(state, event.at);
-  runDueReleases(state, event.at);
+  const scheduledResets = runDueSteps(state, event.at);
   const ctx = new Context(state, state.eventNo + 1, event.at);
   const result = dispatch(ctx, event);
   return finish(ctx, event, result, scheduledResets);

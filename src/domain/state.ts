@@ -2,7 +2,7 @@
  * The whole state of one platform's engine. The domain mutates it only after an event has been
  * validated in full, so a rejected event leaves it exactly as it was.
  */
-import { type Calendar, makeCalendar, nextResetAfter } from './calendar.ts';
+import { type Calendar, makeCalendar } from './calendar.ts';
 import { Ledger } from './ledger.ts';
 import type { LinePlan } from './line-plan.ts';
 import { Int32List } from './columns.ts';
@@ -81,10 +81,8 @@ export class EngineState {
   applySettings(settings: Settings): void {
     this.settings = settings;
     this.programList = Object.entries(settings.programs);
-    for (const pool of this.pools.values()) pool.nextReleaseAt = null;
     if (this.calendar.timeZone !== settings.base.timeZone) this.calendar = makeCalendar(settings.base.timeZone);
     for (const byProduct of Object.values(this.plans)) byProduct.clear();
-    this.nextResetAt = settings.base.reset ? nextResetAfter(settings.base.reset, this.calendar, this.now) : null;
   }
 
   queue(key: string): Queue {

@@ -2,7 +2,7 @@
  * Operator events: settings, members, pause/resume (队列奖励暂停), reset (队列奖励清零) and
  * the order-preserving merge of stranded queues.
  */
-import { nextResetAfter } from '../calendar.ts';
+import { rescheduleAll } from '../scheduler.ts';
 import type { Context } from '../context.ts';
 import { reject } from '../errors.ts';
 import { Entry, type Member, type Queue } from '../model.ts';
@@ -13,12 +13,9 @@ import { validateSettings } from '../settings.ts';
 export function applySettings(ctx: Context, input: unknown): { version: number } {
   const settings = validateSettings(input);
   ctx.state.applySettings(settings);
-  // state.applySettings schedules the next reset after `state.now`, which is still the previous
-  // event's instant here. A due time between that event and this one would then fire at the next
-  // event and clear entries under a schedule that did not exist yet (and from a fresh engine,
-  // where `now` is 0, a phantom reset ran at the first event). The schedule starts now.
-  const schedule = ctx.state.settings.base.reset;
-  ctx.state.nextResetAt = schedule ? nextResetAfter(schedule, ctx.state.calendar, ctx.at) : null;
+  // Schedules start when the settings do: a due time between the previous event and this one
+  // belongs to no schedule that existed then.
+  rescheduleAll(ctx.state, ctx.at);
   // The payout rule and pause are read when money moves: give every queue its chance now.
   for (const queue of ctx.state.queueList) ctx.touch(queue);
   return { version: ctx.eventNo };

@@ -10,6 +10,7 @@ import { MS_PER_DAY } from '../calendar.ts';
 import type { Context } from '../context.ts';
 import { applyBp } from '../money.ts';
 import type { Line, Member } from '../model.ts';
+import { scheduleRelease } from '../scheduler.ts';
 import type { ProgramSettings } from './program-settings.ts';
 
 export type PoolEntryStatus = 'waiting' | 'completed' | 'cancelled';
@@ -102,6 +103,8 @@ export function poolOf(ctx: Context, id: string): Pool {
   if (!pool) {
     pool = new Pool(id, ctx.state.ledger.account(`pool:${id}`));
     ctx.state.pools.set(id, pool);
+    const program = ctx.state.settings.programs[id];
+    if (program) scheduleRelease(ctx.state, pool, program, ctx.at);
   }
   return pool;
 }
@@ -172,9 +175,14 @@ export function joinPrograms(ctx: Context, line: Line, rewardsFen: number, deduc
     const mine = pool.byMember.get(member);
     if (mine) mine.push(entry);
     else pool.byMember.set(member, [entry]);
-    pool.pendingFen += entry.totalFen;
-    pool.activeCount++;
-    push(pool.locked, entry, byUnlock);
+    if (entry.totalFen === 0) {
+      // Nothing to pay (a line paid only with points): complete at once, like a stream entry.
+      entry.status = 'completed';
+    } else {
+      pool.pendingFen += entry.totalFen;
+      pool.activeCount++;
+      push(pool.locked, entry, byUnlock);
+    }
     state.poolEntriesByLine.set(line.row, [...(state.poolEntriesByLine.get(line.row) ?? []), entry]);
     ctx.notifyMember('poolEntryCreated', member, entry.no, entry.totalFen);
     if (fundingFen > 0) accelerate(ctx, pool, program, member, fundingFen);

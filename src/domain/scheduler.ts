@@ -1,0 +1,73 @@
+/**
+ * Time-driven steps: scheduled resets (队列奖励清零) and daily pool releases. Before an event at
+ * instant `at`, every step that fell due by then runs in time order, each at its own due instant
+ * and with its own event number: time has passed whether or not the event that noticed it is
+ * accepted. Steps due at the same instant run resets first, then releases in program order.
+ */
+import { nextResetAfter } from './calendar.ts';
+import { Context } from './context.ts';
+import { clearQueues } from './handlers/admin.ts';
+import type { Pool } from './programs/pool.ts';
+import { releasePool } from './programs/pool.ts';
+import type { ProgramSettings } from './programs/program-settings.ts';
+import type { EngineState } from './state.ts';
+import { finish } from './step.ts';
+
+/** Recomputes every schedule from `at`: when settings change, the new schedules start then. */
+export function rescheduleAll(state: EngineState, at: number): void {
+  const reset = state.settings.base.reset;
+  state.nextResetAt = reset ? nextResetAfter(reset, state.calendar, at) : null;
+  for (const [id, program] of state.programList) {
+    const pool = state.pools.get(id);
+    if (pool) scheduleRelease(state, pool, program, at);
+  }
+}
+
+/** The pool's next daily release strictly after `after`, or none for a continuous program. */
+export function scheduleRelease(state: EngineState, pool: Pool, program: ProgramSettings, after: number): void {
+  pool.nextReleaseAt = program.release.mode === 'daily' && program.enabled
+    ? nextResetAfter({ kind: 'daily', at: program.release.at }, state.calendar, after)
+    : null;
+}
+
+type Due = { at: number; run: (ctx: Context) => unknown };
+
+function nextDue(state: EngineState): Due | null {
+  let due: Due | null = null;
+  const reset = state.settings.base.reset;
+  if (reset && state.nextResetAt !== null) {
+    due = {
+      at: state.nextResetAt,
+      run: (ctx) => {
+        const cleared = clearQueues(ctx, state.queueList.filter((q) => !q.mergedInto));
+        state.nextResetAt = nextResetAfter(reset, state.calendar, ctx.at);
+        return { reset: true, cleared };
+      },
+    };
+  }
+  for (const [id, program] of state.programList) {
+    const pool = state.pools.get(id);
+    if (!pool || pool.nextReleaseAt === null || (due && due.at <= pool.nextReleaseAt)) continue;
+    due = {
+      at: pool.nextReleaseAt,
+      run: (ctx) => {
+        const result = releasePool(ctx, pool, program);
+        scheduleRelease(state, pool, program, ctx.at);
+        return result;
+      },
+    };
+  }
+  return due;
+}
+
+/** Runs every step due by `at`; returns how many entries scheduled resets cleared. */
+export function runDueSteps(state: EngineState, at: number): number {
+  let cleared = 0;
+  for (let due = nextDue(state); due && due.at <= at; due = nextDue(state)) {
+    const ctx = new Context(state, state.eventNo + 1, due.at);
+    const result = due.run(ctx);
+    if (typeof result === 'object' && result !== null && 'cleared' in result) cleared += result.cleared as number;
+    finish(ctx, { type: 'tick', at: due.at }, result, 0);
+  }
+  return cleared;
+}
