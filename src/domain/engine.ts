@@ -59,8 +59,8 @@ export function applyEvent(state: EngineState, event: EngineEvent): EventOutcome
   if (event.at < state.now) {
     reject('CLOCK_WENT_BACKWARDS', `event time ${event.at} is before the engine's time ${state.now}`, { at: event.at, now: state.now });
   }
-  const scheduledResets = runDueSteps(state, event.at);
+  const scheduled = runDueSteps(state, event.at);
   const ctx = new Context(state, state.eventNo + 1, event.at);
   const result = dispatch(ctx, event);
-  return finish(ctx, event, result, scheduledResets);
+  return finish(ctx, event, result, scheduled);
 }

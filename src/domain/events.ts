@@ -102,10 +102,10 @@ function entryRef(e: Json): EntryRef {
   return { orderId: checkId(e.orderId, 'orderId'), lineId: checkId(e.lineId, 'lineId') };
 }
 
-function idList(x: unknown, field: string, max: number): string[] {
+function idList(x: unknown, field: string, max: number, duplicate: 'DUPLICATE_LINE' | 'QUEUE_MERGE_INVALID' | 'INVALID_EVENT'): string[] {
   if (!Array.isArray(x) || x.length === 0 || x.length > max) bad(`${field} must list 1 to ${max} ids`, { field });
   const ids = x.map((id, i) => checkId(id, `${field}[${i}]`));
-  if (new Set(ids).size !== ids.length) reject('DUPLICATE_LINE', `${field} lists an id twice`, { field });
+  if (new Set(ids).size !== ids.length) reject(duplicate, `${field} lists an id twice`, { field });
   return ids;
 }
 
@@ -158,7 +158,7 @@ export function parseEvent(input: unknown): EngineEvent {
     case 'refunded': {
       const orderId = checkId(e.orderId, 'orderId');
       if (e.lineIds === undefined) return { type: 'refunded', at, orderId };
-      return { type: 'refunded', at, orderId, lineIds: idList(e.lineIds, 'lineIds', LIMITS.lineIdsPerRefundMax) };
+      return { type: 'refunded', at, orderId, lineIds: idList(e.lineIds, 'lineIds', LIMITS.lineIdsPerRefundMax, 'DUPLICATE_LINE') };
     }
     case 'lotteryDraw': {
       const draw: EngineEvent = { type: 'lotteryDraw', at, ...entryRef(e) };
@@ -178,8 +178,10 @@ export function parseEvent(input: unknown): EngineEvent {
       return { type: 'exchange', at, target: e.target, ...entryRef(e) };
     }
     case 'pointsTransfer': {
-      const points = checkAmount(e.points, 'points');
-      if (points === 0 || points > AMOUNT_MAX_FEN) reject('INVALID_AMOUNT', 'points must be a positive integer', { field: 'points' });
+      const points = e.points;
+      if (typeof points !== 'number' || !Number.isSafeInteger(points) || points <= 0 || points > AMOUNT_MAX_FEN) {
+        reject('INVALID_AMOUNT', `points must be a whole number of points from 1 to ${AMOUNT_MAX_FEN}`, { field: 'points', value: points });
+      }
       return {
         type: 'pointsTransfer', at, points,
         fromMemberId: checkId(e.fromMemberId, 'fromMemberId'),
@@ -190,9 +192,9 @@ export function parseEvent(input: unknown): EngineEvent {
     case 'resume':
       return e.queue === undefined ? { type: e.type, at } : { type: e.type, at, queue: checkId(e.queue, 'queue') };
     case 'reset':
-      return e.queues === undefined ? { type: 'reset', at } : { type: 'reset', at, queues: idList(e.queues, 'queues', LIMITS.queuesPerMergeMax) };
+      return e.queues === undefined ? { type: 'reset', at } : { type: 'reset', at, queues: idList(e.queues, 'queues', LIMITS.queuesPerMergeMax, 'INVALID_EVENT') };
     case 'merge':
-      return { type: 'merge', at, sources: idList(e.sources, 'sources', LIMITS.queuesPerMergeMax), target: checkId(e.target, 'target') };
+      return { type: 'merge', at, sources: idList(e.sources, 'sources', LIMITS.queuesPerMergeMax, 'QUEUE_MERGE_INVALID'), target: checkId(e.target, 'target') };
     case 'tick':
       return { type: 'tick', at };
     default:

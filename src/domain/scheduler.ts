@@ -11,7 +11,7 @@ import type { Pool } from './programs/pool.ts';
 import { releasePool } from './programs/pool.ts';
 import type { ProgramSettings } from './programs/program-settings.ts';
 import type { EngineState } from './state.ts';
-import { finish } from './step.ts';
+import { type EventOutcome, finish } from './step.ts';
 
 /** Recomputes every schedule from `at`: when settings change, the new schedules start then. */
 export function rescheduleAll(state: EngineState, at: number): void {
@@ -60,14 +60,12 @@ function nextDue(state: EngineState): Due | null {
   return due;
 }
 
-/** Runs every step due by `at`; returns how many entries scheduled resets cleared. */
-export function runDueSteps(state: EngineState, at: number): number {
-  let cleared = 0;
+/** Runs every step due by `at` and returns their outcomes, notices included, in order. */
+export function runDueSteps(state: EngineState, at: number): EventOutcome[] {
+  const outcomes: EventOutcome[] = [];
   for (let due = nextDue(state); due && due.at <= at; due = nextDue(state)) {
     const ctx = new Context(state, state.eventNo + 1, due.at);
-    const result = due.run(ctx);
-    if (typeof result === 'object' && result !== null && 'cleared' in result) cleared += result.cleared as number;
-    finish(ctx, { type: 'tick', at: due.at }, result, 0);
+    outcomes.push(finish(ctx, { type: 'tick', at: due.at }, due.run(ctx)));
   }
-  return cleared;
+  return outcomes;
 }

@@ -14,14 +14,17 @@ export interface EventOutcome {
   result: unknown;
   /** Entries cleared by a scheduled reset that fell due before this event. */
   scheduledResets: number;
+  /** Time-driven steps (resets, daily releases) that fell due before this event, in order. */
+  scheduled: EventOutcome[];
   notices: Notice[];
 }
 
-export function finish(ctx: Context, event: EngineEvent, result: unknown, scheduledResets: number): EventOutcome {
+export function finish(ctx: Context, event: EngineEvent, result: unknown, scheduled: EventOutcome[] = []): EventOutcome {
   const { state } = ctx;
   for (const queue of ctx.touched) offerQueue(ctx, queue);
   releaseContinuous(ctx);
   state.eventNo = ctx.eventNo;
   state.now = event.at;
-  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, notices: ctx.notices };
+  const scheduledResets = scheduled.reduce((sum, step) => sum + ((step.result as { cleared?: number }).cleared ?? 0), 0);
+  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, scheduled, notices: ctx.notices };
 }

@@ -818,7 +818,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it('a line refunded before settlement never contributes and its order cannot complete', () => {
     const out = early.out();
-    expect(step(out, 'refund-B-before-completion').result).toEqual({ orderId: 'oB', lineIds: ['l1'], returnedFen: 0, absorbedFen: 0 });
+    expect(step(out, 'refund-B-before-completion').result).toEqual({ orderId: 'oB', lineIds: ['l1'], returnedFen: 0, poolReturnedFen: 0, absorbedFen: 0 });
     expect(errorOf(out, 'complete-refunded-order')).toBe('ORDER_FULLY_REFUNDED');
     expect(errorOf(out, 'refund-B-again')).toBe('NOTHING_TO_REFUND');
     expect(rows(out)).toEqual([
@@ -832,7 +832,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it("a refund before completion sends the entry's frozen money on to the next entry and the platform absorbs its extraction", () => {
     const out = whole.out();
-    expect(step(out, 'refund-A').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 3000, absorbedFen: 1000 });
+    expect(step(out, 'refund-A').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 3000, poolReturnedFen: 0, absorbedFen: 1000 });
     expect(rows(out)).toEqual([
       [1, 'mall', 1, 'A', 10000, 3000, 'cancelled'],
       [2, 'mall', 2, 'B', 10000, 3000, 'rewarding'],
@@ -846,7 +846,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it("refunding one line cancels only its entry and the order completes its other lines", () => {
     const out = single.out();
-    expect(step(out, 'refund-l1').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 3000, absorbedFen: 1000 });
+    expect(step(out, 'refund-l1').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 3000, poolReturnedFen: 0, absorbedFen: 1000 });
     expect(step(out, 'complete-rest').result).toEqual({ orderId: 'oA', releasedFen: 3000 });
     expect(errorOf(out, 'refund-l1-again')).toBe('LINE_ALREADY_REFUNDED');
     expect(rows(out)).toEqual([
@@ -861,7 +861,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it("lines refunded together are all cancelled first, so none is paid from the others' returns", () => {
     const out = several.out();
-    expect(step(out, 'refund-both').result).toEqual({ orderId: 'oA', lineIds: ['l1', 'l2'], returnedFen: 3000, absorbedFen: 2000 });
+    expect(step(out, 'refund-both').result).toEqual({ orderId: 'oA', lineIds: ['l1', 'l2'], returnedFen: 3000, poolReturnedFen: 0, absorbedFen: 2000 });
     expect(rows(out)).toEqual([
       [1, 'mall', 1, 'A', 10000, 3000, 'cancelled'],
       [2, 'mall', 2, 'A', 10000, 0, 'cancelled'],
@@ -874,7 +874,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it('an after-sale refund without clawback leaves released money with the member', () => {
     const out = keeps.out();
-    expect(step(out, 'refund-A-after-sale').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 0, absorbedFen: 5000 });
+    expect(step(out, 'refund-A-after-sale').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 0, poolReturnedFen: 0, absorbedFen: 5000 });
     expect(rows(out)).toEqual([
       [1, 'mall', 1, 'A', 10000, 10000, 'cancelled'],
       [2, 'mall', 2, 'B', 10000, 5000, 'rewarding'],
@@ -887,7 +887,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it("an after-sale refund with clawback takes released money from the member's cash back into the queue", () => {
     const out = clawback.out();
-    expect(step(out, 'refund-A-with-clawback').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 10000, absorbedFen: 5000 });
+    expect(step(out, 'refund-A-with-clawback').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 10000, poolReturnedFen: 0, absorbedFen: 5000 });
     expect(rows(out)).toEqual([
       [1, 'mall', 1, 'A', 10000, 10000, 'cancelled'],
       [2, 'mall', 2, 'B', 10000, 10000, 'completed'],
@@ -916,7 +916,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
     const ledger = store.state.ledger;
     ledger.transfer(ledger.account('member:A:cash'), ledger.account('shop:withdrawn'), 6000, 'CNY', 'event', 0, store.state.eventNo);
 
-    expect(submit('refund-A', { type: 'refunded', orderId: 'oA' })).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 10000, absorbedFen: 5000 });
+    expect(submit('refund-A', { type: 'refunded', orderId: 'oA' })).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 10000, poolReturnedFen: 0, absorbedFen: 5000 });
     const snap = service.snapshot();
     expect(Object.fromEntries(snap.balances.map((b) => [b.account, b.balance]))).toEqual({
       'shop:withdrawn': 6000,
@@ -931,7 +931,7 @@ describe('refunds (SPEC §3.4, §3.5)', () => {
 
   it('a refunded extraction already paid to others is absorbed by the platform, never clawed back', () => {
     const out = others.out();
-    expect(step(out, 'refund-B').result).toEqual({ orderId: 'oB', lineIds: ['l1'], returnedFen: 0, absorbedFen: 1000 });
+    expect(step(out, 'refund-B').result).toEqual({ orderId: 'oB', lineIds: ['l1'], returnedFen: 0, poolReturnedFen: 0, absorbedFen: 1000 });
     expect(rows(out)).toEqual([
       [1, 'mall', 1, 'A', 10000, 2000, 'rewarding'],
       [2, 'mall', 2, 'B', 10000, 0, 'cancelled'],
@@ -1109,8 +1109,8 @@ describe('exchange and points (SPEC §3.4, §3.5)', () => {
 
   it('a refund keeps the exchanged status and the units credited; frozen money goes back to the queue', () => {
     const out = exchange.out();
-    expect(step(out, 'refund-A').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 4000, absorbedFen: 1000 });
-    expect(step(out, 'refund-B').result).toEqual({ orderId: 'oB', lineIds: ['l1'], returnedFen: 0, absorbedFen: 1000 });
+    expect(step(out, 'refund-A').result).toEqual({ orderId: 'oA', lineIds: ['l1'], returnedFen: 4000, poolReturnedFen: 0, absorbedFen: 1000 });
+    expect(step(out, 'refund-B').result).toEqual({ orderId: 'oB', lineIds: ['l1'], returnedFen: 0, poolReturnedFen: 0, absorbedFen: 1000 });
     expect(rows(out)).toEqual([
       [1, 'mall', 1, 'A', 10000, 4000, 'exchanged'],
       [2, 'mall', 2, 'B', 10000, 0, 'exchanged'],

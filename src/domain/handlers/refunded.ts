@@ -15,7 +15,10 @@ import { reverseLineRewards } from '../rewards/distribution.ts';
 export interface RefundedResult {
   orderId: string;
   lineIds: string[];
+  /** Money returned to stream queues. */
   returnedFen: number;
+  /** Money returned to pools (frozen acceleration, clawback). */
+  poolReturnedFen: number;
   absorbedFen: number;
 }
 
@@ -88,13 +91,14 @@ export function applyRefunded(ctx: Context, orderId: string, lineIds: readonly s
   for (const line of lines) cancel(ctx, line);
   let returnedFen = 0;
   let absorbedFen = 0;
+  let poolReturnedFen = 0;
   for (const line of lines) {
     const [returned, absorbed] = returnMoney(ctx, line);
     if (line.order.completed) addTurnover(ctx, line, -1);
     else reverseLineRewards(ctx, line);
-    refundPoolEntries(ctx, line);
+    poolReturnedFen += refundPoolEntries(ctx, line);
     returnedFen += returned;
     absorbedFen += absorbed;
   }
-  return { orderId, lineIds: lines.map((l) => l.id), returnedFen, absorbedFen };
+  return { orderId, lineIds: lines.map((l) => l.id), returnedFen, poolReturnedFen, absorbedFen };
 }

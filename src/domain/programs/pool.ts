@@ -254,8 +254,9 @@ export function releasePool(ctx: Context, pool: Pool, program: ProgramSettings):
  * pool (released money too under `clawbackAfterSale`), and the line's contribution, already in
  * the pool for everybody, is absorbed by the platform.
  */
-export function refundPoolEntries(ctx: Context, line: Line): void {
+export function refundPoolEntries(ctx: Context, line: Line): number {
   const { ledger, platform, settings } = ctx.state;
+  let returnedFen = 0;
   for (const entry of ctx.state.poolEntriesByLine.get(line.row) ?? []) {
     const pool = entry.pool;
     if (entry.status === 'waiting') {
@@ -268,6 +269,7 @@ export function refundPoolEntries(ctx: Context, line: Line): void {
     if (entry.frozenFen > 0) {
       ledger.transfer(member.frozenAccount, pool.account, entry.frozenFen, 'CNY', 'entry', entry.no, ctx.eventNo);
       entry.returnedFen += entry.frozenFen;
+      returnedFen += entry.frozenFen;
       entry.frozenFen = 0;
     }
     if (settings.base.clawbackAfterSale && released > 0) {
@@ -275,9 +277,11 @@ export function refundPoolEntries(ctx: Context, line: Line): void {
       if (fromCash > 0) ledger.transfer(member.cashAccount, pool.account, fromCash, 'CNY', 'entry', entry.no, ctx.eventNo);
       if (released > fromCash) ledger.transfer(platform.loss, pool.account, released - fromCash, 'CNY', 'entry', entry.no, ctx.eventNo);
       entry.returnedFen += released;
+      returnedFen += released;
     }
     if (entry.fundingFen > 0) ledger.transfer(platform.loss, platform.funding, entry.fundingFen, 'CNY', 'line', line.no, ctx.eventNo);
   }
+  return returnedFen;
 }
 
 /** Continuous programs release at the end of every event; daily ones when their time comes. */

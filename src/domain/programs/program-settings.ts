@@ -76,7 +76,7 @@ const KEYS = new Set([
   'products', 'stores', 'channels', 'release', 'dailyCapFen', 'reserveBp', 'accelerationBp',
 ]);
 
-export function validateProgram(x: unknown, path: string): ProgramSettings {
+export function validateProgram(x: unknown, path: string, id: string): ProgramSettings {
   if (!isObject(x)) fail('INVALID_SETTINGS', path, 'must be an object');
   for (const key of Object.keys(x)) if (!KEYS.has(key)) fail('INVALID_SETTINGS', `${path}.${key}`, 'is not a program setting');
   const fundingBasis = x.fundingBasis ?? 'profit';
@@ -106,7 +106,7 @@ export function validateProgram(x: unknown, path: string): ProgramSettings {
     }
     dailyCapFen = cap;
   }
-  const name = x.name ?? path;
+  const name = x.name ?? id;
   if (typeof name !== 'string' || name.length === 0 || name.length > 64) fail('INVALID_SETTINGS', `${path}.name`, 'must be 1 to 64 characters', name);
   return {
     enabled: x.enabled === undefined ? true : x.enabled === true,
@@ -135,7 +135,7 @@ export function validatePrograms(x: unknown): Record<string, ProgramSettings> {
   if (ids.length > PROGRAMS_MAX) fail('INVALID_SETTINGS', 'programs', `at most ${PROGRAMS_MAX} programs`);
   for (const id of ids) {
     if (id.length === 0 || id.length > 64) fail('INVALID_SETTINGS', 'programs', 'has an empty or over-long program id', id);
-    out[id] = validateProgram(x[id], `programs.${id}`);
+    out[id] = validateProgram(x[id], `programs.${id}`, id);
   }
   return out;
 }

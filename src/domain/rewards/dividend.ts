@@ -35,8 +35,15 @@ export function applyDividend(ctx: Context, fromDate: string, toDate: string): D
   const { state } = ctx;
   const rule = state.settings.rewards.dividend ?? reject('DIVIDEND_PERIOD_INVALID', 'no dividend rule is configured', {});
   const cal = state.calendar;
-  const from = cal.dayNumber(cal.instantOf(fromDate, 0));
-  const to = cal.dayNumber(cal.instantOf(toDate, 0));
+  const dayOf = (date: string): number => {
+    try {
+      return cal.dayNumber(cal.instantOf(date, 0));
+    } catch {
+      return reject('DIVIDEND_PERIOD_INVALID', `${date} is not a calendar date`, { fromDate, toDate });
+    }
+  };
+  const from = dayOf(fromDate);
+  const to = dayOf(toDate);
   const today = cal.dayNumber(ctx.at);
   if (from > to || to - from + 1 > DIVIDEND_DAYS_MAX) reject('DIVIDEND_PERIOD_INVALID', `the period must run forwards and span at most ${DIVIDEND_DAYS_MAX} days`, { fromDate, toDate });
   if (to >= today) reject('DIVIDEND_PERIOD_INVALID', 'only a closed period (ending before today) pays a dividend', { fromDate, toDate });
