@@ -8,6 +8,12 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Money paths: the engine never formats or parses money as floats (benchmarks may print ratios).
+    files: ['src/**/*.ts'],
+    rules: {
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.name='parseFloat']", message: 'Money is integer fen: no parseFloat.' },
