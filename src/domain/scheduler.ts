@@ -69,3 +69,9 @@ export function runDueSteps(state: EngineState, at: number): EventOutcome[] {
   }
   return outcomes;
 }
+
+/** Whether a time-driven step falls due by `at`. */
+export function hasDueSteps(state: EngineState, at: number): boolean {
+  const due = nextDue(state);
+  return due !== null && due.at <= at;
+}

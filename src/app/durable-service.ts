@@ -1,0 +1,194 @@
+/**
+ * The service over a durable event log (event-log.ts). It keeps the engine state in memory,
+ * rebuilt at start by replaying the log, and writes each batch of events in one transaction:
+ * catch up with the log, apply the batch, append the accepted events with their outcomes and
+ * ledger transfers, commit. A repeat of an idempotency key returns the stored outcome; the same
+ * key with another payload is IDEMPOTENCY_CONFLICT. If a commit fails, the in-memory state is
+ * ahead of the log and is rebuilt from the log before the next request, so nothing that was not
+ * acknowledged survives and nothing acknowledged is lost.
+ */
+import { type EventOutcome, applyEvent } from '../domain/engine.ts';
+import { DomainError, assert, reject } from '../domain/errors.ts';
+import { type EngineEvent, parseEvent } from '../domain/events.ts';
+import { LIMITS } from '../domain/limits.ts';
+import { hasDueSteps } from '../domain/scheduler.ts';
+import { EngineState } from '../domain/state.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from './event-log.ts';
+import { fingerprint } from './fingerprint.ts';
+import type { Clock, RandomSource } from './ports.ts';
+import type { Submission } from './service.ts';
+
+export interface BatchItem {
+  key: string;
+  input: unknown;
+}
+
+export type BatchResult = { ok: true; submission: Submission } | { ok: false; error: DomainError };
+
+export const BATCH_MAX = 1_000;
+
+/** Serializes async work: one batch at a time per process touches the state and the log. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work, work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+export class DurableService {
+  private state: EngineState;
+  private lastSeq = 0;
+  private stale = false;
+  private readonly mutex = new Mutex();
+
+  private constructor(
+    private readonly log: EventLog,
+    private readonly seed: number,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+  ) {
+    this.state = new EngineState(seed);
+  }
+
+  static async open(log: EventLog, clock: Clock, random: RandomSource): Promise<DurableService> {
+    const { seed } = await log.open(random.nextSeed() >>> 0);
+    const service = new DurableService(log, seed, clock, random);
+    await service.rebuild();
+    return service;
+  }
+
+  /** The in-memory state; read it only between awaits (views are synchronous). */
+  get engine(): EngineState {
+    return this.state;
+  }
+
+  /** Replays the whole log into a fresh state. */
+  private async rebuild(): Promise<void> {
+    this.state = new EngineState(this.seed);
+    this.lastSeq = 0;
+    this.replay(await this.log.readSince(0));
+    this.stale = false;
+  }
+
+  private replay(events: readonly LoggedEvent[]): void {
+    for (const logged of events) {
+      assert(logged.seq === this.lastSeq + 1, 'the event log has a gap');
+      applyEvent(this.state, parseEvent(logged.event));
+      this.lastSeq = logged.seq;
+    }
+  }
+
+  submit(key: string, input: unknown): Promise<Submission> {
+    return this.submitBatch([{ key, input }]).then((results) => {
+      const [result] = results;
+      if (!result!.ok) throw result!.error;
+      return result!.submission;
+    });
+  }
+
+  /** Applies up to BATCH_MAX events in one transaction; each gets its own result. */
+  submitBatch(items: readonly BatchItem[]): Promise<BatchResult[]> {
+    if (items.length === 0 || items.length > BATCH_MAX) {
+      reject('INVALID_EVENT', `a batch holds 1 to ${BATCH_MAX} events`, { size: items.length });
+    }
+    return this.mutex.run(async () => {
+      if (this.stale) await this.rebuild();
+      try {
+        return await this.log.withWriteLock((tx) => this.applyBatch(tx, items));
+      } catch (err) {
+        // The state may hold changes the log does not: rebuild it before the next request.
+        this.stale = true;
+        throw err;
+      }
+    });
+  }
+
+  /** Brings this process up to date with events other processes appended (reads only). */
+  refresh(): Promise<void> {
+    return this.mutex.run(async () => {
+      if (this.stale) await this.rebuild();
+      else this.replay(await this.log.readSince(this.lastSeq));
+    });
+  }
+
+  private async applyBatch(tx: LogTx, items: readonly BatchItem[]): Promise<BatchResult[]> {
+    this.replay(await tx.readSince(this.lastSeq));
+    const ledgerBefore = this.state.ledger.size;
+    const appended: LoggedEvent[] = [];
+    const seenInBatch = new Map<string, KeyRecord>();
+    const results: BatchResult[] = [];
+    for (const item of items) {
+      try {
+        results.push({ ok: true, submission: await this.applyOne(tx, item, appended, seenInBatch) });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        results.push({ ok: false, error: err });
+      }
+    }
+    if (appended.length > 0) await tx.append(appended, this.transfersSince(ledgerBefore, appended));
+    this.lastSeq += appended.length;
+    return results;
+  }
+
+  private async applyOne(tx: LogTx, item: BatchItem, appended: LoggedEvent[], seenInBatch: Map<string, KeyRecord>): Promise<Submission> {
+    const { key, input } = item;
+    if (typeof key !== 'string' || key.length === 0 || key.length > LIMITS.idLengthMax) {
+      reject('INVALID_ID', `the idempotency key must be 1 to ${LIMITS.idLengthMax} characters`, { field: 'idempotencyKey' });
+    }
+    if (key.startsWith('~')) reject('INVALID_ID', 'idempotency keys starting with ~ are reserved for the engine', { field: 'idempotencyKey' });
+    const raw = input as Record<string, unknown> | null;
+    const stamped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.at === undefined;
+    const event = parseEvent(stamped ? { ...raw, at: Math.max(this.clock.now(), this.state.now) } : input);
+    const print = fingerprint(JSON.stringify(stamped ? { ...event, at: null } : event));
+    const seen = seenInBatch.get(key) ?? (await tx.findKey(key));
+    if (seen) {
+      if (seen.fingerprint !== print) reject('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was used with a different payload`, { idempotencyKey: key });
+      return { outcome: seen.outcome, replayed: true };
+    }
+    // Time-driven steps due by now are logged as their own tick, so a rejected event that noticed
+    // them cannot take them (and their notices) out of the log.
+    if (hasDueSteps(this.state, event.at)) {
+      const tick: EngineEvent = { type: 'tick', at: event.at };
+      this.append(appended, seenInBatch, `~tick:${this.lastSeq + appended.length + 1}`, tick, applyEvent(this.state, tick));
+    }
+    const seeded = this.withSeed(event);
+    const outcome = applyEvent(this.state, seeded);
+    this.append(appended, seenInBatch, key, seeded, outcome, print);
+    return { outcome, replayed: false };
+  }
+
+  private append(appended: LoggedEvent[], seenInBatch: Map<string, KeyRecord>, key: string, event: EngineEvent, outcome: EventOutcome, print = fingerprint(JSON.stringify(event))): void {
+    appended.push({ seq: this.lastSeq + appended.length + 1, key, fingerprint: print, event, outcome });
+    seenInBatch.set(key, { fingerprint: print, outcome });
+  }
+
+  /** The ledger transfers the batch produced, each tagged with the logged event it belongs to. */
+  private transfersSince(ledgerBefore: number, appended: readonly LoggedEvent[]): StoredTransfer[] {
+    const ledger = this.state.ledger;
+    const seqByEventNo = new Map<number, number>();
+    for (const logged of appended) {
+      seqByEventNo.set(logged.outcome.eventNo, logged.seq);
+      for (const step of logged.outcome.scheduled) seqByEventNo.set(step.eventNo, logged.seq);
+    }
+    const out: StoredTransfer[] = [];
+    for (let i = ledgerBefore; i < ledger.size; i++) {
+      const t = ledger.get(i);
+      out.push({ ...t, id: i + 1, seq: seqByEventNo.get(t.eventNo) ?? appended[appended.length - 1]!.seq });
+    }
+    return out;
+  }
+
+  /** A draw without a seed or ratio gets a fresh seed here; the log records it. */
+  private withSeed(event: EngineEvent): EngineEvent {
+    if (event.type === 'lotteryDraw' && event.seed === undefined && event.ratioBp === undefined) {
+      return { ...event, seed: this.random.nextSeed() >>> 0 };
+    }
+    return event;
+  }
+
+  close(): Promise<void> {
+    return this.mutex.run(() => this.log.close());
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The durable port: an append-only log of accepted events. The engine is a deterministic state
+ * machine, so the log is the source of truth: a process rebuilds its state by replaying the log,
+ * and catches up with other processes' writes before each write of its own. Every write happens
+ * in one transaction holding the platform's writer lock, which serializes writers across
+ * processes; two servers on one database therefore give exactly the reference model's result.
+ *
+ * Each accepted event is stored with its idempotency key, payload fingerprint and outcome (so a
+ * repeat returns the stored outcome), and the ledger transfers it produced (so ledger queries
+ * and `verify` can read the ledger from the database).
+ */
+import type { EventOutcome } from '../domain/engine.ts';
+import type { EngineEvent } from '../domain/events.ts';
+import type { TransferView } from '../domain/ledger.ts';
+
+export interface LoggedEvent {
+  /** 1-based position in the log. */
+  seq: number;
+  key: string;
+  fingerprint: string;
+  /** The parsed event with its instant and any seed filled in: replaying it is deterministic. */
+  event: EngineEvent;
+  outcome: EventOutcome;
+}
+
+/** A ledger transfer as stored: its 1-based position in the ledger, and the event it belongs to. */
+export interface StoredTransfer extends TransferView {
+  id: number;
+  seq: number;
+}
+
+export interface KeyRecord {
+  fingerprint: string;
+  outcome: EventOutcome;
+}
+
+export interface LogTx {
+  /** Events after `afterSeq`, in order: what other processes wrote since this one last looked. */
+  readSince(afterSeq: number): Promise<LoggedEvent[]>;
+  findKey(key: string): Promise<KeyRecord | null>;
+  append(events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): Promise<void>;
+}
+
+export interface EventLog {
+  /** Opens the log (applying migrations) and returns the engine seed, storing `newSeed` on first open. */
+  open(newSeed: number): Promise<{ seed: number }>;
+  /** Events after `afterSeq`, in order, outside any write transaction (start-up replay). */
+  readSince(afterSeq: number): Promise<LoggedEvent[]>;
+  /** Runs `work` in one transaction holding the writer lock; a throw rolls everything back. */
+  withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T>;
+  /** Ledger transfers from id `fromId` (1-based), at most `limit`, in order. */
+  readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]>;
+  close(): Promise<void>;
+}
