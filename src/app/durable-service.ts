@@ -21,6 +21,8 @@ import type { Submission } from './service.ts';
 export interface BatchItem {
   key: string;
   input: unknown;
+  /** Who submits it: recorded in the log beside the event, never part of the payload. */
+  actor?: string;
 }
 
 export type BatchResult = { ok: true; submission: Submission } | { ok: false; error: DomainError };
@@ -80,8 +82,8 @@ export class DurableService {
     }
   }
 
-  submit(key: string, input: unknown): Promise<Submission> {
-    return this.submitBatch([{ key, input }]).then((results) => {
+  submit(key: string, input: unknown, actor?: string): Promise<Submission> {
+    return this.submitBatch([{ key, input, ...(actor !== undefined && { actor }) }]).then((results) => {
       const [result] = results;
       if (!result!.ok) throw result!.error;
       return result!.submission;
@@ -151,16 +153,16 @@ export class DurableService {
     // them cannot take them (and their notices) out of the log.
     if (hasDueSteps(this.state, event.at)) {
       const tick: EngineEvent = { type: 'tick', at: event.at };
-      this.append(appended, seenInBatch, `~tick:${this.lastSeq + appended.length + 1}`, tick, applyEvent(this.state, tick));
+      this.append(appended, seenInBatch, `~tick:${this.lastSeq + appended.length + 1}`, tick, applyEvent(this.state, tick), null);
     }
     const seeded = this.withSeed(event);
     const outcome = applyEvent(this.state, seeded);
-    this.append(appended, seenInBatch, key, seeded, outcome, print);
+    this.append(appended, seenInBatch, key, seeded, outcome, item.actor ?? null, print);
     return { outcome, replayed: false };
   }
 
-  private append(appended: LoggedEvent[], seenInBatch: Map<string, KeyRecord>, key: string, event: EngineEvent, outcome: EventOutcome, print = fingerprint(JSON.stringify(event))): void {
-    appended.push({ seq: this.lastSeq + appended.length + 1, key, fingerprint: print, event, outcome });
+  private append(appended: LoggedEvent[], seenInBatch: Map<string, KeyRecord>, key: string, event: EngineEvent, outcome: EventOutcome, actor: string | null, print = fingerprint(JSON.stringify(event))): void {
+    appended.push({ seq: this.lastSeq + appended.length + 1, key, fingerprint: print, event, outcome, actor });
     seenInBatch.set(key, { fingerprint: print, outcome });
   }
 
@@ -186,6 +188,17 @@ export class DurableService {
       return { ...event, seed: this.random.nextSeed() >>> 0 };
     }
     return event;
+  }
+
+  /** Every accepted settings event with who submitted it, oldest first (the settings history). */
+  async settingsHistory(): Promise<{ seq: number; at: number; actor: string | null; settings: unknown }[]> {
+    const events = await this.log.readSince(0);
+    return events.filter((e) => e.event.type === 'settings').map((e) => ({
+      seq: e.seq,
+      at: e.event.at,
+      actor: e.actor,
+      settings: (e.event as { settings: unknown }).settings,
+    }));
   }
 
   close(): Promise<void> {

@@ -21,6 +21,8 @@ export interface LoggedEvent {
   /** The parsed event with its instant and any seed filled in: replaying it is deterministic. */
   event: EngineEvent;
   outcome: EventOutcome;
+  /** Who submitted it (an API key id or a member id), for the settings history and audits; null for the engine's own ticks. */
+  actor: string | null;
 }
 
 /** A ledger transfer as stored: its 1-based position in the ledger, and the event it belongs to. */
