@@ -13,6 +13,8 @@ commands:
   replay <scenario.json>   run a scenario on a fresh in-memory engine and print the final state as JSON
   compliance <settings.json>
                            list the configured rules that match a known risk pattern as JSON (informs, never blocks)
+  migrate                  apply pending schema migrations to the durable store and print them
+                           (PostgreSQL when DATABASE_URL is set, else QREBATE_DATA_DIR/qrebate.db, default ./data)
   help                     show this text
 `;
 
@@ -40,7 +42,25 @@ function compliance(args: string[]): number {
   return 0;
 }
 
-export function main(argv: string[]): number {
+/** Applies pending migrations; running it again applies nothing and says so. */
+async function migrate(): Promise<number> {
+  // Loaded here so that the other commands do not load the database drivers.
+  const { describeEventLog, openEventLog } = await import('../store/sql/open-log.ts');
+  const { SCHEMA_VERSION } = await import('../store/sql/migrations.ts');
+  const config = { databaseUrl: process.env.DATABASE_URL, dataDir: process.env.QREBATE_DATA_DIR || './data' };
+  const log = openEventLog(config);
+  try {
+    const applied = await log.migrate();
+    const where = describeEventLog(config);
+    if (applied.length === 0) process.stdout.write(`${where}: schema is up to date at version ${SCHEMA_VERSION}\n`);
+    for (const m of applied) process.stdout.write(`${where}: applied migration ${m.version} ${m.name}\n`);
+    return 0;
+  } finally {
+    await log.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
@@ -48,6 +68,8 @@ export function main(argv: string[]): number {
         return replay(args);
       case 'compliance':
         return compliance(args);
+      case 'migrate':
+        return await migrate();
       case undefined:
       case 'help':
       case '--help':
@@ -64,4 +86,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

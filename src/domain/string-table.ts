@@ -38,9 +38,31 @@ export class StringTable {
     return found >= 0 ? found : this.add(s);
   }
 
+  /** Adds `s` and returns its new index, or returns -1 when it is already present: one probe. */
+  addIfAbsent(s: string): number {
+    if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    const hash = hashOf(s);
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (let index = this.slots[slot]!; index !== EMPTY; index = this.slots[slot]!) {
+      if (this.equals(index, s)) return -1;
+      slot = (slot + 1) & mask;
+    }
+    const index = this.store(s);
+    this.slots[slot] = index;
+    return index;
+  }
+
   /** Adds a string known not to be in the table and returns its index. */
   add(s: string): number {
     if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    const index = this.store(s);
+    this.place(index, hashOf(s));
+    return index;
+  }
+
+  /** Copies the characters into the arena and numbers the string. */
+  private store(s: string): number {
     if (this.size === this.starts.length) {
       const capacity = nextCapacity(this.starts.length, this.size + 1);
       this.starts = grow(this.starts, capacity);
@@ -51,7 +73,6 @@ export class StringTable {
     this.starts[index] = this.charsUsed;
     this.lengths[index] = s.length;
     for (let i = 0; i < s.length; i++) this.chars[this.charsUsed++] = s.charCodeAt(i);
-    this.place(index, hashOf(s));
     return index;
   }
 

@@ -149,13 +149,14 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
 
 export function applyPaid(ctx: Context, orderId: string, memberId: string, inputs: readonly PaidLineInput[]): PaidResult {
   const { state } = ctx;
-  if (state.orderIds.find(orderId) >= 0) reject('DUPLICATE_ORDER', `order ${orderId} was already paid`, { orderId });
   const member = state.members.get(memberId) ?? reject('UNKNOWN_MEMBER', `member ${memberId} is not known`, { memberId });
+  // The duplicate check is the last check and also the first change: one probe of the id table.
+  const orderIndex = state.orderIds.addIfAbsent(orderId);
+  if (orderIndex < 0) reject('DUPLICATE_ORDER', `order ${orderId} was already paid`, { orderId });
 
   // Checks are done: from here on the event applies in full.
   const orders = state.orderTable;
-  const orderIndex = orders.add();
-  assert(state.orderIds.add(orderId) === orderIndex, 'order ids and order rows are numbered alike');
+  assert(orders.add() === orderIndex, 'order ids and order rows are numbered alike');
   orders.member[orderIndex] = member.no;
   orders.paidAt[orderIndex] = ctx.at;
   orders.completedAt[orderIndex] = -1;

@@ -1,0 +1,150 @@
+/**
+ * Settings (基础设置 and the per-product, store, store-product and cashier layers). A PUT replaces
+ * the whole document, validated in full by the domain; one-click enable (一键开启) builds the new
+ * document from the current one. Both record a change in the in-process settings history.
+ */
+import { validateSettings, type Settings } from '../../domain/settings.ts';
+import type { EngineState } from '../../domain/state.ts';
+import type { Principal } from '../auth.ts';
+import { type ApiDeps, type RouteResult, type RouteSpec, readState, schema } from '../route-spec.ts';
+import { type SettingsChange, plainSettings } from '../settings-history.ts';
+import { submitEvent } from '../submit.ts';
+
+const SETTINGS_DOCUMENT = {
+  type: 'object',
+  description: 'The complete settings document (src/domain/settings.ts, validateSettings); unset fields take their defaults.',
+  properties: {
+    base: schema.anyObject,
+    products: schema.anyObject,
+    stores: schema.anyObject,
+    storeProducts: { type: 'object', description: 'keyed <storeId>/<productId>' },
+    cashiers: { type: 'object', description: 'keyed by store id' },
+    programs: schema.anyObject,
+    rewards: schema.anyObject,
+  },
+  additionalProperties: false,
+};
+
+/**
+ * 一键开启: `enabled: true` on every product layer the platform knows — every entry of `products`
+ * and `storeProducts`, and every mall or store product that was ever sold — leaving
+ * `newProductsEnabled` and everything else as it is. The result is the validated (canonical)
+ * form, so a retry under the same key, once the first attempt applied, sends the same payload and
+ * is a repeat rather than a conflict.
+ */
+export function enableAllProducts(state: EngineState): Settings {
+  const doc = plainSettings(state.settings);
+  // Prototype-free maps: a shop id such as "__proto__" is a plain key here too.
+  doc.products = Object.assign(Object.create(null) as Settings['products'], doc.products);
+  doc.storeProducts = Object.assign(Object.create(null) as Settings['storeProducts'], doc.storeProducts);
+  const enable = (layers: Record<string, unknown>, id: string) => {
+    layers[id] = { ...(Object.hasOwn(layers, id) ? (layers[id] as object) : {}), enabled: true };
+  };
+  for (const id of Object.keys(doc.products)) enable(doc.products, id);
+  for (const id of Object.keys(doc.storeProducts)) enable(doc.storeProducts, id);
+  for (const path of state.paths.values) {
+    if (path.channel === 'mall') enable(doc.products, path.productId);
+    if (path.channel === 'store') enable(doc.storeProducts, `${path.storeId}/${path.productId}`);
+  }
+  return plainSettings(validateSettings(doc));
+}
+
+function keyIdOf(principal: Principal | null): string {
+  return principal?.kind === 'apiKey' ? principal.keyId : 'unknown';
+}
+
+/** Submits a settings document and records it in the history (unless it was a repeat). */
+function writeSettings(deps: ApiDeps, action: SettingsChange['action'], principal: Principal | null, key: string, build: (state: EngineState) => unknown): Promise<RouteResult> {
+  return deps.history.serialize(async () => {
+    const state = await readState(deps);
+    const before = plainSettings(state.settings);
+    const document = build(state);
+    const { response, submission } = await submitEvent(deps, key, 'settings', { settings: document });
+    if (!submission.replayed) {
+      deps.history.record({
+        version: (submission.outcome.result as { version: number }).version,
+        at: submission.outcome.at,
+        keyId: keyIdOf(principal),
+        action,
+        idempotencyKey: key,
+        before,
+        after: plainSettings(validateSettings(document)),
+      });
+    }
+    return response;
+  });
+}
+
+export function settingsRoutes(deps: ApiDeps): RouteSpec[] {
+  return [
+    {
+      method: 'PUT',
+      url: '/v1/settings',
+      operationId: 'putSettings',
+      summary: 'Replace the whole settings document',
+      description: 'The body is the settings document itself. Pause (base.paused) is part of it: a document without `paused: true` resumes.',
+      tag: 'settings',
+      access: 'write',
+      idempotent: true,
+      body: { properties: {}, document: SETTINGS_DOCUMENT },
+      response: { description: 'The event outcome; result.version is the settings version', schema: schema.outcome },
+      errors: ['INVALID_SETTINGS', 'INVALID_RATIO', 'INVALID_TIME_WINDOW', 'INVALID_TIME_ZONE', 'INVALID_SCHEDULE'],
+      handler: ({ principal, idempotencyKey, body }) => writeSettings(deps, 'put', principal, idempotencyKey, () => body),
+    },
+    {
+      method: 'GET',
+      url: '/v1/settings',
+      operationId: 'getSettings',
+      summary: 'The current settings, with every default filled in',
+      tag: 'settings',
+      access: 'read',
+      response: { description: 'The settings document', schema: SETTINGS_DOCUMENT },
+      handler: async () => ({ body: (await readState(deps)).settings }),
+    },
+    {
+      method: 'GET',
+      url: '/v1/settings/history',
+      operationId: 'getSettingsHistory',
+      summary: 'Settings changes this server process accepted since it started (oldest first)',
+      description: 'In-process and bounded: see docs/API.md for what it does not see.',
+      tag: 'settings',
+      access: 'read',
+      response: {
+        description: 'The changes',
+        schema: {
+          type: 'object',
+          properties: {
+            changes: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  version: { type: 'integer' },
+                  at: { type: 'integer' },
+                  keyId: { type: 'string' },
+                  action: { enum: ['put', 'enableAllProducts'] },
+                  idempotencyKey: { type: 'string' },
+                  before: SETTINGS_DOCUMENT,
+                  after: SETTINGS_DOCUMENT,
+                },
+              },
+            },
+          },
+        },
+      },
+      handler: () => ({ body: { changes: deps.history.list() } }),
+    },
+    {
+      method: 'POST',
+      url: '/v1/settings/enable-all-products',
+      operationId: 'enableAllProducts',
+      summary: 'One-click enable (一键开启): enabled: true on every known product and store product, as one settings event',
+      tag: 'settings',
+      access: 'write',
+      idempotent: true,
+      body: { properties: {} },
+      response: { description: 'The event outcome', schema: schema.outcome },
+      handler: ({ principal, idempotencyKey }) => writeSettings(deps, 'enableAllProducts', principal, idempotencyKey, enableAllProducts),
+    },
+  ];
+}

@@ -1,0 +1,266 @@
+/**
+ * The event log in PostgreSQL through `pg`. Writers from any number of processes serialize on one
+ * transaction-scoped advisory lock; the hot statements are named (prepared once per connection),
+ * and a batch's events and transfers go in as one multi-row INSERT each (`unnest` over array
+ * parameters), so a write costs a fixed handful of round trips whatever the batch size.
+ *
+ * `pg` returns int8 as text. This log parses it with a checked parser on its own pool (not the
+ * process-global one), so a value beyond 2^53 - 1 fails loudly instead of rounding.
+ */
+import pg from 'pg';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from '../../app/event-log.ts';
+import type { EventOutcome } from '../../domain/engine.ts';
+import type { EngineEvent } from '../../domain/events.ts';
+import type { CauseKind, Unit } from '../../domain/ledger.ts';
+import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
+
+const INT8_OID = 20;
+
+/** int8 text to a number, refusing anything a JavaScript number cannot hold exactly. */
+export function parseInt8Checked(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`int8 value ${text} is beyond Number.MAX_SAFE_INTEGER`);
+  return value;
+}
+
+const checkedTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8Checked : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The writer lock: "qrebate" in ASCII as a 64-bit key. It is transaction-scoped, so a crash or a
+ * dropped connection releases it with the transaction; it is per database, so shards in separate
+ * databases (or test databases) never contend. Written into the SQL text because it is a constant
+ * of the platform; no value from outside ever is.
+ */
+export const WRITER_LOCK_KEY = '31932452136121445';
+const BEGIN_LOCKED = 'BEGIN; SELECT pg_advisory_xact_lock(31932452136121445)';
+
+/** Rows per multi-row INSERT: bounds one message's size while keeping round trips few. */
+const INSERT_CHUNK_ROWS = 5_000;
+
+const SQL = {
+  readSince: 'SELECT seq, idempotency_key, fingerprint, payload, outcome, actor FROM events WHERE seq > $1 ORDER BY seq',
+  findKey: 'SELECT fingerprint, outcome FROM events WHERE idempotency_key = $1',
+  insertEvents: `INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[])`,
+  insertTransfers: `INSERT INTO ledger_transfers (id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
+  readTransfers: 'SELECT id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no FROM ledger_transfers WHERE id >= $1 ORDER BY id LIMIT $2',
+} as const;
+
+/** A named statement: PostgreSQL parses and plans it once per connection. */
+function named(name: keyof typeof SQL, values: unknown[]): pg.QueryConfig {
+  return { name: `qrebate_${name}`, text: SQL[name], values };
+}
+
+interface EventRow {
+  seq: number;
+  idempotency_key: string;
+  fingerprint: string;
+  payload: string;
+  outcome: string;
+  actor: string | null;
+}
+
+interface TransferRow {
+  id: number;
+  seq: number;
+  debit: string;
+  credit: string;
+  amount: number;
+  unit: string;
+  cause_kind: string;
+  cause_ref: number;
+  event_no: number;
+}
+
+function toLogged(row: EventRow): LoggedEvent {
+  return {
+    seq: row.seq,
+    key: row.idempotency_key,
+    fingerprint: row.fingerprint,
+    event: JSON.parse(row.payload) as EngineEvent,
+    outcome: JSON.parse(row.outcome) as EventOutcome,
+    actor: row.actor,
+  };
+}
+
+function toTransfer(row: TransferRow): StoredTransfer {
+  return {
+    id: row.id,
+    seq: row.seq,
+    debit: row.debit,
+    credit: row.credit,
+    amount: row.amount,
+    unit: row.unit as Unit,
+    causeKind: row.cause_kind as CauseKind,
+    causeRef: row.cause_ref,
+    eventNo: row.event_no,
+  };
+}
+
+function checkSafe(value: number, column: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${column} must be a safe integer, got ${value}`);
+  return value;
+}
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) out.push(rows.slice(i, i + INSERT_CHUNK_ROWS));
+  return out;
+}
+
+function eventColumns(events: readonly LoggedEvent[]): unknown[] {
+  return [
+    events.map((e) => checkSafe(e.seq, 'seq')),
+    events.map((e) => e.key),
+    events.map((e) => e.fingerprint),
+    events.map((e) => e.event.type),
+    events.map((e) => checkSafe(e.event.at, 'at')),
+    events.map((e) => JSON.stringify(e.event)),
+    events.map((e) => JSON.stringify(e.outcome)),
+    events.map((e) => e.actor),
+  ];
+}
+
+function transferColumns(transfers: readonly StoredTransfer[]): unknown[] {
+  return [
+    transfers.map((t) => checkSafe(t.id, 'id')),
+    transfers.map((t) => checkSafe(t.seq, 'seq')),
+    transfers.map((t) => t.debit),
+    transfers.map((t) => t.credit),
+    transfers.map((t) => checkSafe(t.amount, 'amount')),
+    transfers.map((t) => t.unit),
+    transfers.map((t) => t.causeKind),
+    transfers.map((t) => checkSafe(t.causeRef, 'causeRef')),
+    transfers.map((t) => checkSafe(t.eventNo, 'eventNo')),
+  ];
+}
+
+/** A unique violation on the idempotency key becomes the same error the in-memory log raises. */
+function duplicateKeyError(err: unknown): Error | null {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (e.code !== '23505' || e.constraint !== 'events_idempotency_key_unique') return null;
+  const key = /=\((.*)\) already exists/.exec(e.detail ?? '')?.[1] ?? '(unknown)';
+  return new Error(`duplicate idempotency key ${key}`, { cause: err });
+}
+
+export interface PostgresEventLogOptions {
+  /** Connections in the pool; one is held per write transaction, others serve reads. */
+  poolSize?: number;
+}
+
+export class PostgresEventLog implements EventLog {
+  private readonly pool: pg.Pool;
+  private closed = false;
+
+  constructor(connectionString: string, options: PostgresEventLogOptions = {}) {
+    this.pool = new pg.Pool({ connectionString, max: options.poolSize ?? 4, types: checkedTypes });
+    // An idle client that loses its connection is dropped by the pool; without a listener the
+    // error would be thrown as an uncaught exception and end the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Applies pending migrations under the writer lock, so concurrent openers apply each once. */
+  async migrate(): Promise<Migration[]> {
+    return this.transaction(async (client) => {
+      await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+      const recorded = (await client.query<AppliedMigration>('SELECT version, name FROM schema_migrations ORDER BY version')).rows;
+      const pending = pendingMigrations(recorded);
+      for (const m of pending) {
+        for (const sql of m.postgres) await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      return pending;
+    });
+  }
+
+  async open(newSeed: number): Promise<{ seed: number }> {
+    checkSafe(newSeed, 'seed');
+    await this.migrate();
+    await this.pool.query("INSERT INTO meta (key, value) VALUES ('seed', $1) ON CONFLICT (key) DO NOTHING", [String(newSeed)]);
+    const { rows } = await this.pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'seed'");
+    const seed = Number(rows[0]?.value);
+    if (!Number.isSafeInteger(seed)) throw new Error(`the stored engine seed ${rows[0]?.value} is not an integer`);
+    return { seed };
+  }
+
+  async readSince(afterSeq: number): Promise<LoggedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(named('readSince', [checkSafe(afterSeq, 'afterSeq')]));
+    return rows.map(toLogged);
+  }
+
+  withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T> {
+    return this.transaction(async (client) => {
+      let active = true;
+      const live = (): pg.PoolClient => {
+        if (!active) throw new Error('the log transaction was used after it ended');
+        return client;
+      };
+      const tx: LogTx = {
+        readSince: async (afterSeq) => (await live().query<EventRow>(named('readSince', [checkSafe(afterSeq, 'afterSeq')]))).rows.map(toLogged),
+        findKey: async (key) => {
+          const row = (await live().query<{ fingerprint: string; outcome: string }>(named('findKey', [key]))).rows[0];
+          return row ? ({ fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome } satisfies KeyRecord) : null;
+        },
+        append: (events, transfers) => this.append(live(), events, transfers),
+      };
+      try {
+        return await work(tx);
+      } finally {
+        active = false;
+      }
+    });
+  }
+
+  private async append(client: pg.PoolClient, events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): Promise<void> {
+    for (const chunk of chunks(events)) {
+      try {
+        await client.query(named('insertEvents', eventColumns(chunk)));
+      } catch (err) {
+        throw duplicateKeyError(err) ?? err;
+      }
+    }
+    for (const chunk of chunks(transfers)) await client.query(named('insertTransfers', transferColumns(chunk)));
+  }
+
+  async readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
+    const { rows } = await this.pool.query<TransferRow>(named('readTransfers', [checkSafe(fromId, 'fromId'), checkSafe(limit, 'limit')]));
+    return rows.map(toTransfer);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /**
+   * One client, BEGIN and the writer lock in one round trip, `work`, COMMIT; ROLLBACK on a throw.
+   * A COMMIT that PostgreSQL turned into a ROLLBACK (the transaction had failed and the failure was
+   * swallowed) is an error, never a silent success.
+   */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      try {
+        await client.query(BEGIN_LOCKED);
+        const result = await work(client);
+        const commit = await client.query('COMMIT');
+        if (commit.command !== 'COMMIT') throw new Error(`the write transaction was rolled back by PostgreSQL (${commit.command})`);
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+        throw err;
+      }
+    } finally {
+      // A client whose ROLLBACK failed is in an unknown state: the pool destroys it.
+      client.release(broken);
+    }
+  }
+}

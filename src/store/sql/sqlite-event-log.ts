@@ -1,0 +1,269 @@
+/**
+ * The event log in an embedded SQLite file through better-sqlite3: WAL, synchronous=FULL (an
+ * acknowledged commit survives power loss), statements prepared once at open.
+ *
+ * better-sqlite3 is synchronous, and `withWriteLock` runs async work between `BEGIN IMMEDIATE`
+ * and `COMMIT`. Two things follow. (1) One connection must serve one caller at a time, or a
+ * second caller's statements would land inside the first one's transaction: every operation of
+ * this log goes through a mutex. (2) Two connections to the same file in the same process must
+ * not both try to write: the second `BEGIN IMMEDIATE` would block the whole thread in
+ * busy_timeout while the first transaction, which needs that thread to finish, waits. So the
+ * mutex is shared by every connection of this process to the same file; `busy_timeout` then only
+ * ever waits for other processes, which make progress on their own.
+ */
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from '../../app/event-log.ts';
+import type { EventOutcome } from '../../domain/engine.ts';
+import type { EngineEvent } from '../../domain/events.ts';
+import type { CauseKind, Unit } from '../../domain/ledger.ts';
+import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
+
+export interface SqliteEventLogOptions {
+  /** How long a writer waits for another process's write transaction before failing. */
+  busyTimeoutMs?: number;
+}
+
+/** Serializes async work. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work, work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** One mutex per database file in this process, counted so that it goes away with its last connection. */
+const fileLocks = new Map<string, { mutex: Mutex; users: number }>();
+
+function acquireFileLock(path: string): { mutex: Mutex; release: () => void } {
+  if (path === ':memory:' || path === '') return { mutex: new Mutex(), release: () => undefined };
+  const key = resolve(path);
+  const entry = fileLocks.get(key) ?? { mutex: new Mutex(), users: 0 };
+  entry.users++;
+  fileLocks.set(key, entry);
+  return {
+    mutex: entry.mutex,
+    release: () => {
+      if (--entry.users === 0) fileLocks.delete(key);
+    },
+  };
+}
+
+interface EventRow {
+  seq: bigint;
+  idempotency_key: string;
+  fingerprint: string;
+  payload: string;
+  outcome: string;
+  actor: string | null;
+}
+
+interface TransferRow {
+  id: bigint;
+  seq: bigint;
+  debit: string;
+  credit: string;
+  amount: bigint;
+  unit: string;
+  cause_kind: string;
+  cause_ref: bigint;
+  event_no: bigint;
+}
+
+/** Integers are read as bigint and converted here, so a value past 2^53 fails loudly instead of rounding. */
+function safe(value: bigint, column: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError(`${column} ${value} is beyond the safe integer range`);
+  }
+  return Number(value);
+}
+
+function checkSafe(value: number, column: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${column} must be a safe integer, got ${value}`);
+  return value;
+}
+
+function toLogged(row: EventRow): LoggedEvent {
+  return {
+    seq: safe(row.seq, 'events.seq'),
+    key: row.idempotency_key,
+    fingerprint: row.fingerprint,
+    event: JSON.parse(row.payload) as EngineEvent,
+    outcome: JSON.parse(row.outcome) as EventOutcome,
+    actor: row.actor,
+  };
+}
+
+function toTransfer(row: TransferRow): StoredTransfer {
+  return {
+    id: safe(row.id, 'ledger_transfers.id'),
+    seq: safe(row.seq, 'ledger_transfers.seq'),
+    debit: row.debit,
+    credit: row.credit,
+    amount: safe(row.amount, 'ledger_transfers.amount'),
+    unit: row.unit as Unit,
+    causeKind: row.cause_kind as CauseKind,
+    causeRef: safe(row.cause_ref, 'ledger_transfers.cause_ref'),
+    eventNo: safe(row.event_no, 'ledger_transfers.event_no'),
+  };
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    readSince: db.prepare<[number], EventRow>('SELECT seq, idempotency_key, fingerprint, payload, outcome, actor FROM events WHERE seq > ? ORDER BY seq').safeIntegers(true),
+    findKey: db.prepare<[string], { fingerprint: string; outcome: string }>('SELECT fingerprint, outcome FROM events WHERE idempotency_key = ?'),
+    insertEvent: db.prepare('INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertTransfer: db.prepare('INSERT INTO ledger_transfers (id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    readTransfers: db.prepare<[number, number], TransferRow>('SELECT id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no FROM ledger_transfers WHERE id >= ? ORDER BY id LIMIT ?').safeIntegers(true),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function isUniqueKeyViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === 'SQLITE_CONSTRAINT_UNIQUE' && (e.message ?? '').includes('events.idempotency_key');
+}
+
+export class SqliteEventLog implements EventLog {
+  private readonly db: Database.Database;
+  private readonly lock: { mutex: Mutex; release: () => void };
+  private statements: Statements | null = null;
+  private closed = false;
+
+  /** Opens (or creates) the file at `path`; `:memory:` gives a private in-memory database. */
+  constructor(
+    readonly path: string,
+    options: SqliteEventLogOptions = {},
+  ) {
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    checkSafe(busyTimeoutMs, 'busyTimeoutMs');
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    this.db.pragma('foreign_keys = ON');
+    this.lock = acquireFileLock(path);
+  }
+
+  /** Applies pending migrations and returns them; the statements are prepared afterwards, once. */
+  migrate(): Promise<Migration[]> {
+    return this.exclusive(async () => {
+      const applied = this.migrateNow();
+      this.statements ??= prepareStatements(this.db);
+      return applied;
+    });
+  }
+
+  private migrateNow(): Migration[] {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
+      const recorded = this.db.prepare<[], AppliedMigration>('SELECT version, name FROM schema_migrations ORDER BY version').all();
+      const pending = pendingMigrations(recorded);
+      const record = this.db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)');
+      for (const m of pending) {
+        for (const sql of m.sqlite) this.db.exec(sql);
+        record.run(m.version, m.name);
+      }
+      this.db.exec('COMMIT');
+      return pending;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async open(newSeed: number): Promise<{ seed: number }> {
+    checkSafe(newSeed, 'seed');
+    await this.migrate();
+    return this.exclusive(async () => {
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('seed', ?) ON CONFLICT (key) DO NOTHING").run(String(newSeed));
+      const row = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'seed'").get();
+      const seed = Number(row?.value);
+      if (!Number.isSafeInteger(seed)) throw new Error(`the stored engine seed ${row?.value} is not an integer`);
+      return { seed };
+    });
+  }
+
+  readSince(afterSeq: number): Promise<LoggedEvent[]> {
+    return this.exclusive(async () => this.prepared().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged));
+  }
+
+  withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const s = this.prepared();
+      let active = true;
+      const live = (): Statements => {
+        if (!active) throw new Error('the log transaction was used after it ended');
+        return s;
+      };
+      const tx: LogTx = {
+        readSince: async (afterSeq) => live().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged),
+        findKey: async (key) => {
+          const row = live().findKey.get(key);
+          return row ? ({ fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome } satisfies KeyRecord) : null;
+        },
+        append: async (events, transfers) => this.append(live(), events, transfers),
+      };
+      s.begin.run();
+      try {
+        const result = await work(tx);
+        s.commit.run();
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) s.rollback.run();
+        throw err;
+      } finally {
+        active = false;
+      }
+    });
+  }
+
+  private append(s: Statements, events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): void {
+    for (const e of events) {
+      try {
+        s.insertEvent.run(checkSafe(e.seq, 'seq'), e.key, e.fingerprint, e.event.type, checkSafe(e.event.at, 'at'), JSON.stringify(e.event), JSON.stringify(e.outcome), e.actor);
+      } catch (err) {
+        if (isUniqueKeyViolation(err)) throw new Error(`duplicate idempotency key ${e.key}`, { cause: err });
+        throw err;
+      }
+    }
+    for (const t of transfers) {
+      s.insertTransfer.run(
+        checkSafe(t.id, 'id'), checkSafe(t.seq, 'seq'), t.debit, t.credit, checkSafe(t.amount, 'amount'),
+        t.unit, t.causeKind, checkSafe(t.causeRef, 'causeRef'), checkSafe(t.eventNo, 'eventNo'),
+      );
+    }
+  }
+
+  readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
+    return this.exclusive(async () => this.prepared().readTransfers.all(checkSafe(fromId, 'fromId'), checkSafe(limit, 'limit')).map(toTransfer));
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.db.close();
+      this.lock.release();
+    }, true);
+  }
+
+  private exclusive<T>(work: () => Promise<T>, closing = false): Promise<T> {
+    return this.lock.mutex.run(() => {
+      if (this.closed && !closing) return Promise.reject(new Error(`the event log ${this.path} is closed`));
+      return work();
+    });
+  }
+
+  private prepared(): Statements {
+    if (!this.statements) throw new Error('open the event log (or migrate it) before using it');
+    return this.statements;
+  }
+}
