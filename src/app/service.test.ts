@@ -80,3 +80,16 @@ describe('QrebateService idempotency', () => {
     expect(codeOf(() => service.submit('', order('o1')))).toBe('INVALID_ID');
   });
 });
+
+describe('QrebateService compliance', () => {
+  it('reports the risky rules of the current settings without blocking them', () => {
+    const { service } = setup();
+    service.submit('risky', { type: 'settings', settings: { base: { defaultBp: 13_000, extractBp: 1_000 }, rewards: { indirect: { bp: 500 } } } });
+    const report = service.compliance();
+    expect(report.findings.map((f) => [f.pattern, f.rule])).toEqual(expect.arrayContaining([
+      ['entitlementAboveFunding', 'base.defaultBp'],
+      ['multiLevelCommission', 'rewards.indirect'],
+    ]));
+    expect(service.submit('o1', order('o1')).replayed).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@
  * retry under the same key is evaluated afresh.
  */
 import { type EventOutcome, applyEvent } from '../domain/engine.ts';
+import { complianceReport } from '../domain/compliance.ts';
 import { reject } from '../domain/errors.ts';
 import { type EngineEvent, parseEvent } from '../domain/events.ts';
 import { checkInvariants } from '../domain/invariants.ts';
@@ -71,6 +72,11 @@ export class QrebateService {
 
   snapshot() {
     return this.store.transact((tx) => snapshot(tx.state));
+  }
+
+  /** The compliance report of the current settings: it informs, it never blocks. */
+  compliance() {
+    return this.store.transact((tx) => complianceReport(tx.state.settings));
   }
 
   verify(): { ok: boolean; violations: string[] } {
