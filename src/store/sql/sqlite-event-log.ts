@@ -262,8 +262,9 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
+  /** The statements, prepared on first use once the schema exists (`open` or `migrate` creates it). */
   private prepared(): Statements {
-    if (!this.statements) throw new Error('open the event log (or migrate it) before using it');
+    this.statements ??= prepareStatements(this.db);
     return this.statements;
   }
 }
