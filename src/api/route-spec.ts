@@ -100,6 +100,8 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 /** The shape check every write body gets; see the module comment. */
 export function checkBody(spec: BodySpec | undefined, raw: unknown): Record<string, unknown> {
+  // A whole document replaces what is there: sending none by mistake must not reset everything.
+  if (raw === undefined && spec?.document) apiError('VALIDATION_FAILED', 'the body must be the whole document');
   if (raw === undefined) raw = {};
   if (!isObject(raw)) apiError('VALIDATION_FAILED', 'the body must be a JSON object');
   if (spec?.document) return raw;
