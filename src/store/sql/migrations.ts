@@ -8,8 +8,9 @@
  * Why one global `seq`: the engine is one deterministic state machine over all queues (queues
  * merge, settings and resets span queues, pools and rewards move money between them), so one
  * total order of events is what makes a replay give the same state and the same ledger hash
- * everywhere. A single writer lock per database serializes writers, which measured far below the
- * engine's own ceiling (docs/BENCHMARKS.md), so nothing forces a split today.
+ * everywhere, and one writer lock per database is what lets two servers give the reference
+ * model's result. The durable path goes faster by batching orders per transaction, not by
+ * parallel writers (`npm run bench:store`).
  *
  * How it would shard later: by queue group, where a group is a set of queues that never exchange
  * money with another group (its own settings, pools and members' entries). Each shard key gets its
@@ -161,7 +162,7 @@ export function pendingMigrations(recorded: readonly AppliedMigration[], known: 
   return known.filter((m) => m.version > current);
 }
 
-/** Checks the list itself: versions consecutive from 1. Run by the tests and at module load. */
+/** Checks the list itself at module load: versions consecutive from 1, statements for both dialects. */
 export function checkMigrationList(list: readonly Migration[]): void {
   list.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
