@@ -85,3 +85,22 @@ describe('DurableService over the in-memory event log', () => {
     expect(snapshot(one.engine).ledger.hash).toBe(snapshot(two.engine).ledger.hash);
   });
 });
+
+describe('DurableService ticks', () => {
+  it('runs a due scheduled reset exactly once across two processes', async () => {
+    const log = new MemoryEventLog();
+    const clock = { at: T0, now() { return this.at; } };
+    const one = await DurableService.open(log, clock, seeds());
+    const two = await DurableService.open(log, clock, seeds());
+    for (const { key, input } of inputs().slice(0, 4)) await one.submit(key, { ...input, at: undefined });
+    expect(await one.tick()).toBeNull();
+    clock.at = T0 + DAY;
+    const [a, b] = await Promise.all([one.tick(), two.tick()]);
+    expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+    const ran = (a ?? b)!;
+    expect(ran.scheduledResets).toBe(1);
+    await one.refresh();
+    expect(snapshot(one.engine).entries.map((e) => e.status)).toEqual(['cleared']);
+    expect(snapshot(two.engine).ledger.hash).toBe(snapshot(one.engine).ledger.hash);
+  });
+});

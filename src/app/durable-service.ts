@@ -107,6 +107,36 @@ export class DurableService {
     });
   }
 
+  /**
+   * Runs the time-driven steps (scheduled resets, daily pool releases) due by the clock, logged as
+   * one tick. Several processes may call it: each first catches up with the log, so a step that
+   * another process already ran is not due any more and runs exactly once. Steps missed while
+   * every server was down run at the first tick, each at its own due instant.
+   */
+  tick(): Promise<EventOutcome | null> {
+    return this.mutex.run(async () => {
+      if (this.stale) await this.rebuild();
+      try {
+        return await this.log.withWriteLock(async (tx) => {
+          this.replay(await tx.readSince(this.lastSeq));
+          const at = Math.max(this.clock.now(), this.state.now);
+          if (!hasDueSteps(this.state, at)) return null;
+          const ledgerBefore = this.state.ledger.size;
+          const appended: LoggedEvent[] = [];
+          const tick: EngineEvent = { type: 'tick', at };
+          const outcome = applyEvent(this.state, tick);
+          this.append(appended, new Map(), `~tick:${this.lastSeq + 1}`, tick, outcome, null);
+          await tx.append(appended, this.transfersSince(ledgerBefore, appended));
+          this.lastSeq += 1;
+          return outcome;
+        });
+      } catch (err) {
+        this.stale = true;
+        throw err;
+      }
+    });
+  }
+
   /** Brings this process up to date with events other processes appended (reads only). */
   refresh(): Promise<void> {
     return this.mutex.run(async () => {

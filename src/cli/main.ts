@@ -15,6 +15,8 @@ commands:
                            list the configured rules that match a known risk pattern as JSON (informs, never blocks)
   migrate                  apply pending schema migrations to the durable store and print them
                            (PostgreSQL when DATABASE_URL is set, else QREBATE_DATA_DIR/qrebate.db, default ./data)
+  serve                    serve the HTTP API on the durable store (see README.md for the environment)
+  verify                   replay the durable store and re-check every invariant over its ledger
   help                     show this text
 `;
 
@@ -60,6 +62,29 @@ async function migrate(): Promise<number> {
   }
 }
 
+async function serveCommand(): Promise<number> {
+  // Loaded here so that the other commands do not load the server or the database drivers.
+  const { serve } = await import('./serve.ts');
+  return serve();
+}
+
+/** Replays the durable store into a fresh engine and audits it; exits 1 on any violation. */
+async function verifyCommand(): Promise<number> {
+  const { DurableService } = await import('../app/durable-service.ts');
+  const { checkInvariants } = await import('../domain/invariants.ts');
+  const { describeEventLog, openEventLog } = await import('../store/sql/open-log.ts');
+  const config = { databaseUrl: process.env.DATABASE_URL, dataDir: process.env.QREBATE_DATA_DIR || './data' };
+  const service = await DurableService.open(openEventLog(config), { now: () => Date.now() }, { nextSeed: () => 0 });
+  try {
+    const violations = checkInvariants(service.engine);
+    const ledger = service.engine.ledger;
+    process.stdout.write(JSON.stringify({ store: describeEventLog(config), events: service.engine.eventNo, transfers: ledger.size, ledgerHash: ledger.hash(), ok: violations.length === 0, violations }, null, 2) + '\n');
+    return violations.length === 0 ? 0 : 1;
+  } finally {
+    await service.close();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -70,6 +95,10 @@ export async function main(argv: string[]): Promise<number> {
         return compliance(args);
       case 'migrate':
         return await migrate();
+      case 'serve':
+        return await serveCommand();
+      case 'verify':
+        return await verifyCommand();
       case undefined:
       case 'help':
       case '--help':

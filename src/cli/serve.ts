@@ -1,0 +1,37 @@
+/**
+ * `qrebate serve`: opens the durable store (SQLite in the data directory, or PostgreSQL when
+ * DATABASE_URL is set), replays it, serves the HTTP API, and ticks the scheduler so resets and
+ * daily pool releases run on time even when no request arrives. Stops cleanly on SIGINT/SIGTERM.
+ */
+import { randomInt } from 'node:crypto';
+import { DurableService } from '../app/durable-service.ts';
+import { systemClock } from '../app/ports.ts';
+import { buildServer } from '../api/server.ts';
+import { describeEventLog, openEventLog } from '../store/sql/open-log.ts';
+import { SAMPLE_API_KEY, loadConfig } from './config.ts';
+
+export async function serve(): Promise<number> {
+  const config = loadConfig(process.env);
+  const log = openEventLog(config);
+  const random = { nextSeed: () => randomInt(0, 2 ** 32) };
+  const service = await DurableService.open(log, systemClock, random);
+  const app = buildServer({ service, auth: config, logger: config.log, clock: systemClock });
+  const timer = setInterval(() => {
+    service.tick().catch((err: unknown) => app.log.error({ err }, 'scheduled tick failed'));
+  }, config.tickIntervalMs);
+  timer.unref();
+  const address = await app.listen({ port: config.port, host: config.host });
+  process.stderr.write(`qrebate serving ${address} on ${describeEventLog(config)}\n`);
+  if (config.sample) {
+    process.stderr.write(`sample configuration: API key "${SAMPLE_API_KEY}" (read, write). Never use it in production.\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  clearInterval(timer);
+  await app.close();
+  await service.close();
+  return 0;
+}
