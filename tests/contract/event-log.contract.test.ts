@@ -256,7 +256,7 @@ function contract(kind: StoreKind): void {
       it('refuses to open a database whose schema is newer than this code knows', async () => {
         const h = await store();
         await h.connect().open(3);
-        await h.recordSchemaVersion!(SCHEMA_VERSION + 1, 'from the future');
+        await h.sql!(`INSERT INTO schema_migrations (version, name) VALUES (${SCHEMA_VERSION + 1}, 'from the future')`);
         await expect(h.connect().open(3)).rejects.toThrow(`schema is at version ${SCHEMA_VERSION + 1}, newer than this qrebate knows (${SCHEMA_VERSION})`);
       });
 
@@ -267,6 +267,16 @@ function contract(kind: StoreKind): void {
         await expect(appendAll(log, [logged(1)], [transfer(1, 1, MAX_SAFE + 1)])).rejects.toThrow(/safe integer/);
         await expect(appendAll(log, [logged(1)], [transfer(1, 1, 0)])).rejects.toThrow();
         expect(await log.readSince(0)).toEqual([]);
+      });
+
+      it('fails loudly when reading an integer beyond 2^53 - 1 written behind its back, instead of rounding it', async () => {
+        const h = await store();
+        const log = h.connect();
+        await log.open(1);
+        await h.sql!(`INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor) VALUES (9007199254740993, 'big', 'f', 'tick', 0, '{"type":"tick","at":0}', '{}', NULL)`);
+        await expect(log.readSince(0)).rejects.toThrow(/9007199254740993 is beyond/);
+        // The connection stays usable.
+        expect(await log.readTransfers(1, 1)).toEqual([]);
       });
     });
   }

@@ -17,8 +17,8 @@ import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
 export interface StoreHarness {
   /** A new connection to this store's data (the one shared instance for the in-memory log). */
   connect(): EventLog;
-  /** Records a schema version in `schema_migrations` behind the adapter's back (SQL stores only). */
-  recordSchemaVersion?(version: number, name: string): Promise<void>;
+  /** Runs a constant statement behind the adapter's back (SQL stores only). */
+  sql?(statement: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -83,10 +83,10 @@ export const sqliteKind: StoreKind = {
     const logs = tracked(() => new SqliteEventLog(file));
     return {
       connect: logs.connect,
-      async recordSchemaVersion(version, name) {
+      async sql(statement) {
         const db = new Database(file);
         try {
-          db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(version, name);
+          db.exec(statement);
         } finally {
           db.close();
         }
@@ -130,11 +130,11 @@ export const postgresKind: StoreKind = {
     const logs = tracked(() => new PostgresEventLog(url));
     return {
       connect: logs.connect,
-      async recordSchemaVersion(version, migrationName) {
+      async sql(statement) {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
-          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, migrationName]);
+          await client.query(statement);
         } finally {
           await client.end();
         }
