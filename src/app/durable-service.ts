@@ -14,7 +14,7 @@ import { LIMITS } from '../domain/limits.ts';
 import { hasDueSteps } from '../domain/scheduler.ts';
 import { EngineState } from '../domain/state.ts';
 import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from './event-log.ts';
-import { fingerprint } from './fingerprint.ts';
+import { canonicalJson, fingerprint } from './fingerprint.ts';
 import type { Clock, RandomSource } from './ports.ts';
 import type { Submission } from './service.ts';
 
@@ -173,7 +173,7 @@ export class DurableService {
     const raw = input as Record<string, unknown> | null;
     const stamped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.at === undefined;
     const event = parseEvent(stamped ? { ...raw, at: Math.max(this.clock.now(), this.state.now) } : input);
-    const print = fingerprint(JSON.stringify(stamped ? { ...event, at: null } : event));
+    const print = fingerprint(canonicalJson(stamped ? { ...event, at: null } : event));
     const seen = seenInBatch.get(key) ?? (await tx.findKey(key));
     if (seen) {
       if (seen.fingerprint !== print) reject('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was used with a different payload`, { idempotencyKey: key });
@@ -191,7 +191,7 @@ export class DurableService {
     return { outcome, replayed: false };
   }
 
-  private append(appended: LoggedEvent[], seenInBatch: Map<string, KeyRecord>, key: string, event: EngineEvent, outcome: EventOutcome, actor: string | null, print = fingerprint(JSON.stringify(event))): void {
+  private append(appended: LoggedEvent[], seenInBatch: Map<string, KeyRecord>, key: string, event: EngineEvent, outcome: EventOutcome, actor: string | null, print = fingerprint(canonicalJson(event))): void {
     appended.push({ seq: this.lastSeq + appended.length + 1, key, fingerprint: print, event, outcome, actor });
     seenInBatch.set(key, { fingerprint: print, outcome });
   }

@@ -40,16 +40,16 @@ export class StringTable {
 
   /** Adds `s` and returns its new index, or returns -1 when it is already present: one probe. */
   addIfAbsent(s: string): number {
-    if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
     const hash = hashOf(s);
     const mask = this.slots.length - 1;
     let slot = hash & mask;
     for (let index = this.slots[slot]!; index !== EMPTY; index = this.slots[slot]!) {
-      if (this.equals(index, s)) return -1;
+      if (this.equals(index, s)) return -1; // present: nothing changed, not even the layout
       slot = (slot + 1) & mask;
     }
     const index = this.store(s);
-    this.slots[slot] = index;
+    if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    else this.slots[slot] = index;
     return index;
   }
 
