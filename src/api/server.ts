@@ -24,6 +24,7 @@ import { orderRoutes } from './routes/orders.ts';
 import { poolRoutes } from './routes/pools.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { withdrawalRoutes } from './routes/withdrawals.ts';
 import { SettingsHistory } from './settings-history.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -156,6 +157,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     ...dividendRoutes(deps),
     ...ledgerRoutes(deps),
     ...complianceRoutes(deps),
+    ...withdrawalRoutes(deps),
     ...opsRoutes(deps, () => routes),
   );
   for (const spec of routes) register(app, spec, principals);

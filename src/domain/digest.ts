@@ -83,5 +83,6 @@ export function stateDigest(state: EngineState): string {
   h.json([...state.rewardGrants].map(([row, grants]) => [row, grants.map((g) => [g.kind, g.member.id, g.amountFen, g.fundingAccount, g.status])]));
   h.json([...state.turnoverByDay]);
   h.json([...state.dividendDays]);
+  h.json([...state.withdrawals.values()].map((w) => [w.id, w.member.id, w.amountFen, w.status, w.requestedAt, w.decidedAt]));
   return h.hex();
 }

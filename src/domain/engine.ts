@@ -12,6 +12,7 @@ import { applyExchange, applyPointsTransfer } from './handlers/exchange.ts';
 import { applyLotteryDraw } from './handlers/lottery.ts';
 import { applyPaid } from './handlers/paid.ts';
 import { applyRefunded } from './handlers/refunded.ts';
+import { applyWithdrawalPaid, applyWithdrawalRejected, applyWithdrawalRequest } from './handlers/withdrawals.ts';
 import { applyPoolRelease } from './programs/release.ts';
 import { runDueSteps } from './scheduler.ts';
 import { applyDividend } from './rewards/dividend.ts';
@@ -51,6 +52,12 @@ function dispatch(ctx: Context, event: EngineEvent): unknown {
       return applyPoolRelease(ctx, event.programId);
     case 'dividend':
       return applyDividend(ctx, event.fromDate, event.toDate);
+    case 'withdrawalRequested':
+      return applyWithdrawalRequest(ctx, event.withdrawalId, event.memberId, event.amountFen);
+    case 'withdrawalPaid':
+      return applyWithdrawalPaid(ctx, event.withdrawalId);
+    case 'withdrawalRejected':
+      return applyWithdrawalRejected(ctx, event.withdrawalId);
   }
 }
 

@@ -36,7 +36,10 @@ export type EngineEvent =
   | { type: 'resume'; at: number; queue?: string }
   | { type: 'reset'; at: number; queues?: string[] }
   | { type: 'merge'; at: number; sources: string[]; target: string }
-  | { type: 'tick'; at: number };
+  | { type: 'tick'; at: number }
+  | { type: 'withdrawalRequested'; at: number; withdrawalId: string; memberId: string; amountFen: number }
+  | { type: 'withdrawalPaid'; at: number; withdrawalId: string }
+  | { type: 'withdrawalRejected'; at: number; withdrawalId: string };
 
 export type ExchangeTarget = 'points' | 'love' | 'coupon';
 export type EventType = EngineEvent['type'];
@@ -197,6 +200,16 @@ export function parseEvent(input: unknown): EngineEvent {
       return { type: 'merge', at, sources: idList(e.sources, 'sources', LIMITS.queuesPerMergeMax, 'QUEUE_MERGE_INVALID'), target: checkId(e.target, 'target') };
     case 'tick':
       return { type: 'tick', at };
+    case 'withdrawalRequested':
+      return {
+        type: 'withdrawalRequested', at,
+        withdrawalId: checkId(e.withdrawalId, 'withdrawalId'),
+        memberId: checkId(e.memberId, 'memberId'),
+        amountFen: checkAmount(e.amountFen, 'amountFen'),
+      };
+    case 'withdrawalPaid':
+    case 'withdrawalRejected':
+      return { type: e.type, at, withdrawalId: checkId(e.withdrawalId, 'withdrawalId') };
     default:
       return bad('type is not a known event type', { field: 'type', value: e.type });
   }

@@ -79,6 +79,17 @@ function queuesConsistent(state: EngineState, out: string[]): void {
   }
 }
 
+/** Withdrawals never exceed what was there: each member's withdrawing balance is their open requests. */
+function withdrawalsConsistent(state: EngineState, out: string[]): void {
+  const open = new Map<string, number>();
+  for (const w of state.withdrawals.values()) if (w.status === 'requested') open.set(w.member.id, (open.get(w.member.id) ?? 0) + w.amountFen);
+  for (const m of state.members.values()) {
+    const account = state.ledger.findAccount(`member:${m.id}:withdrawing`);
+    const balance = account === undefined ? 0 : state.ledger.balance(account, 'CNY');
+    if (balance !== (open.get(m.id) ?? 0)) out.push(`member ${m.id} withdrawing balance ${balance} differs from open withdrawals ${open.get(m.id) ?? 0}`);
+  }
+}
+
 export function checkInvariants(state: EngineState): string[] {
   const out: string[] = [];
   try {
@@ -89,5 +100,6 @@ export function checkInvariants(state: EngineState): string[] {
   memberAccountsNonNegative(state, out);
   entriesConsistent(state, out);
   queuesConsistent(state, out);
+  withdrawalsConsistent(state, out);
   return out;
 }

@@ -11,6 +11,7 @@ import { Entry, type EntryExtra, type LinePath, Member, Order, Queue } from './m
 import type { Pool, PoolEntry } from './programs/pool.ts';
 import type { ProgramSettings } from './programs/program-settings.ts';
 import type { Seed } from './random.ts';
+import type { Withdrawal } from './handlers/withdrawals.ts';
 import type { Grant } from './rewards/distribution.ts';
 import { type Channel, type Settings, defaultSettings } from './settings.ts';
 import { StringTable } from './string-table.ts';
@@ -61,6 +62,8 @@ export class EngineState {
   readonly turnoverByDay = new Map<number, [number, number]>();
   /** Platform days whose turnover already paid a dividend. */
   readonly dividendDays = new Set<number>();
+  /** Withdrawal requests by the shop's id. */
+  readonly withdrawals = new Map<string, Withdrawal>();
   /** Line plans by path, rebuilt whenever settings change. */
   readonly plans: Record<Channel, Map<string, Map<string, LinePlan>>> = { mall: new Map(), store: new Map(), cashier: new Map() };
 

@@ -73,10 +73,16 @@ export interface MemberView {
   nickname?: string;
   pluginName: string;
   exchangeButtonName: string;
-  balances: { cashFen: number; frozenFen: number; points: number; love: number; loveFrozen: number; couponFen: number; rewardFrozenFen: number };
+  balances: { cashFen: number; frozenFen: number; points: number; love: number; loveFrozen: number; couponFen: number; rewardFrozenFen: number; withdrawingFen: number };
   entries: MemberEntryView[];
   /** Pool program entries (工会排队 / 消费报销). */
   programEntries: PoolEntryView[];
+}
+
+/** Cash on its way out: withdrawals requested and not yet paid or rejected. */
+function withdrawingFen(state: EngineState, memberId: string): number {
+  const account = state.ledger.findAccount(`member:${memberId}:withdrawing`);
+  return account === undefined ? 0 : state.ledger.balance(account, 'CNY');
 }
 
 export function memberView(state: EngineState, memberId: string, at: number = state.now): MemberView {
@@ -116,6 +122,7 @@ export function memberView(state: EngineState, memberId: string, at: number = st
       loveFrozen: l.balance(member.loveFrozenAccount, 'LOVE'),
       couponFen: l.balance(member.couponAccount, 'COUPON'),
       rewardFrozenFen: l.balance(member.rewardFrozenAccount, 'CNY'),
+      withdrawingFen: withdrawingFen(state, member.id),
     },
     entries,
     programEntries: poolEntryViews(state, member, at),
