@@ -1,0 +1,206 @@
+/**
+ * What must hold after every step, computed from the state on its own terms: the tests do not
+ * ask src/domain/queue-order.ts who is next, they re-derive it from the entries. Each check
+ * returns violations as `[property, message]` pairs so that a long run can report them all.
+ */
+import type { EventOutcome } from '../../src/domain/engine.ts';
+import { checkInvariants } from '../../src/domain/invariants.ts';
+import { UNITS } from '../../src/domain/ledger.ts';
+import type { EngineState } from '../../src/domain/state.ts';
+import { type Queue, allEntries, entryByNo, firstBadEntryAmount, firstPayableInQueue } from './probe.ts';
+
+export type Found = [property: string, message: string];
+
+/** Ledger conservation and the engine's own auditor. */
+export function checkLedgerAndAuditor(state: EngineState, out: Found[]): void {
+  const totals = state.ledger.totals();
+  for (const unit of UNITS) {
+    if (totals[unit].balanceSum !== 0) out.push(['ledger.unitSumsToZero', `${unit} balances sum to ${totals[unit].balanceSum}`]);
+  }
+  try {
+    state.ledger.checkConservation();
+  } catch (err) {
+    out.push(['ledger.checkConservation', String(err)]);
+  }
+  for (const v of checkInvariants(state)) out.push(['auditor.checkInvariants', v]);
+}
+
+/** No entry over its total, no negative member balance, money only idle when nobody may take it. */
+export function checkEntriesAndBalances(state: EngineState, out: Found[]): void {
+  const l = state.ledger;
+  const bad = firstBadEntryAmount(state);
+  if (bad) {
+    const property = bad.received > bad.total ? 'entry.notOverTotal' : bad.received < 0 ? 'entry.nonNegative' : 'entry.completedIsPaid';
+    out.push([property, `entry ${bad.no} ${bad.completed ? 'completed' : 'holds'} with ${bad.received} received of its total ${bad.total}`]);
+  }
+  for (const m of state.members.values()) {
+    const balances = [
+      ['cash', l.balance(m.cashAccount, 'CNY')],
+      ['frozen', l.balance(m.frozenAccount, 'CNY')],
+      ['points', l.balance(m.pointsAccount, 'POINTS')],
+      ['love', l.balance(m.loveAccount, 'LOVE')],
+      ['loveFrozen', l.balance(m.loveFrozenAccount, 'LOVE')],
+      ['coupon', l.balance(m.couponAccount, 'COUPON')],
+    ] as const;
+    for (const [name, balance] of balances) {
+      if (balance < 0) out.push(['member.nonNegativeBalance', `member ${m.id} ${name} balance is ${balance}`]);
+    }
+  }
+  const rule = state.settings.base.payoutRule;
+  for (const q of state.queueList) {
+    const balance = l.balance(q.account, 'CNY');
+    if (balance < 0) out.push(['queue.nonNegativeBalance', `queue ${q.key} balance is ${balance}`]);
+    if (q.mergedInto || balance <= 0 || q.paused || state.settings.base.paused) continue;
+    const waiting = firstPayableInQueue(state, q, rule, Number.MAX_SAFE_INTEGER);
+    if (waiting) out.push(['payout.noIdleMoney', `queue ${q.key} holds ${balance} while entry ${waiting.no} (seq ${waiting.seq}) may be paid under '${rule}'`]);
+  }
+}
+
+/**
+ * FIFO from the step's notices: within one event each queue pays in increasing sequence order, a
+ * paid queue is not paused, under `completedFirst` only entries of completed orders are paid, and
+ * no entry is paid while an earlier entry of its queue is still payable after the event.
+ */
+export function checkPayouts(state: EngineState, outcome: EventOutcome, paidSoFar: Map<number, number>, out: Found[]): void {
+  const rule = state.settings.base.payoutRule;
+  const lastSeq = new Map<Queue, number>();
+  for (const n of outcome.notices) {
+    if (n.kind !== 'rewardReceived') continue;
+    const e = entryByNo(state, n.entryId);
+    if (!e) {
+      out.push(['notices.knownEntry', `rewardReceived for unknown entry ${n.entryId}`]);
+      continue;
+    }
+    paidSoFar.set(e.no, (paidSoFar.get(e.no) ?? 0) + n.amountFen);
+    if (n.amountFen <= 0) out.push(['payout.positive', `entry ${e.no} received ${n.amountFen}`]);
+    if (n.memberId !== e.member.id) out.push(['notices.member', `entry ${e.no} belongs to ${e.member.id}, notice says ${n.memberId}`]);
+    const q = e.queue;
+    if (e.seq <= 0) out.push(['payout.onlyQueuedEntries', `entry ${e.no} with status ${e.status} is not queued but was paid`]);
+    if (e.seq <= (lastSeq.get(q) ?? 0)) out.push(['fifo.increasingWithinEvent', `queue ${q.key} paid seq ${e.seq} after seq ${lastSeq.get(q)} in one event`]);
+    lastSeq.set(q, Math.max(e.seq, lastSeq.get(q) ?? 0));
+    if (q.paused || state.settings.base.paused) out.push(['pause.noPayout', `paused queue ${q.key} paid entry ${e.no}`]);
+    if (rule === 'completedFirst' && !e.line.order.completed) {
+      out.push(['fifo.completedFirstOnlyCompleted', `entry ${e.no} of open order ${e.line.order.id} was paid under completedFirst`]);
+    }
+  }
+  for (const [q, maxSeq] of lastSeq) {
+    const f = firstPayableInQueue(state, q, rule, maxSeq - 1);
+    if (f) {
+      out.push(['fifo.noOvertaking', `queue ${q.key} paid seq ${maxSeq} while seq ${f.seq} (entry ${f.no}, pending ${f.totalFen - f.receivedFen}) is still payable under '${rule}'`]);
+    }
+  }
+  for (const entryNo of new Set(outcome.notices.filter((n) => n.kind === 'rewardReceived').map((n) => n.entryId))) {
+    const e = entryByNo(state, entryNo);
+    if (e && e.receivedFen !== paidSoFar.get(entryNo)) {
+      out.push(['notices.sumToReceived', `entry ${entryNo} received ${e.receivedFen} but its notices sum to ${paidSoFar.get(entryNo)}`]);
+    }
+  }
+}
+
+/** At the end of a run: every entry's received amount is exactly what its notices announced. */
+export function checkAllNotices(state: EngineState, paidSoFar: Map<number, number>, out: Found[]): void {
+  for (const e of allEntries(state)) {
+    if (e.receivedFen !== (paidSoFar.get(e.no) ?? 0)) {
+      out.push(['notices.sumToReceived', `entry ${e.no} received ${e.receivedFen} but its notices sum to ${paidSoFar.get(e.no) ?? 0}`]);
+    }
+  }
+}
+
+/**
+ * Within one event, each queue pays its head in full before the next entry gets anything
+ * (SPEC §3.4: the head takes min(pending, left); when its pending reaches 0 the next is paid
+ * from what is left), so every paid entry but the last of its queue ends the event fully paid.
+ */
+export function checkHeadTakesAll(state: EngineState, outcome: EventOutcome, out: Found[]): void {
+  const last = new Map<Queue, number>();
+  const paid: number[] = [];
+  for (const n of outcome.notices) {
+    if (n.kind !== 'rewardReceived') continue;
+    const e = entryByNo(state, n.entryId);
+    if (!e) continue;
+    last.set(e.queue, e.no);
+    paid.push(e.no);
+  }
+  for (const no of paid) {
+    const e = entryByNo(state, no)!;
+    if (last.get(e.queue) !== no && e.receivedFen !== e.totalFen && e.status !== 'cancelled') {
+      out.push(['payout.headTakesAll', `queue ${e.queue.key} paid a later entry while entry ${no} kept ${e.totalFen - e.receivedFen} pending`]);
+    }
+  }
+}
+
+type AccountKind = 'cash' | 'frozen' | 'points' | 'love' | 'loveFrozen' | 'coupon' | 'rewardFrozen' | 'queue' | 'funding' | 'loss' | 'pointsIssued' | 'loveIssued' | 'couponIssued' | 'other';
+
+function accountKind(name: string): { kind: AccountKind; owner: string } {
+  if (name.startsWith('queue:')) return { kind: 'queue', owner: name.slice(6) };
+  if (name.startsWith('member:')) {
+    const cut = name.lastIndexOf(':');
+    return { kind: name.slice(cut + 1) as AccountKind, owner: name.slice(7, cut) };
+  }
+  switch (name) {
+    case 'platform:funding':
+      return { kind: 'funding', owner: '' };
+    case 'platform:loss':
+      return { kind: 'loss', owner: '' };
+    case 'platform:points':
+      return { kind: 'pointsIssued', owner: '' };
+    case 'platform:love':
+      return { kind: 'loveIssued', owner: '' };
+    case 'platform:coupon':
+      return { kind: 'couponIssued', owner: '' };
+    default:
+      return { kind: 'other', owner: name };
+  }
+}
+
+/** Money movements each event type may make (SPEC §3.4, §6), as `debit>credit`. */
+const PAYOUTS = ['queue>cash', 'queue>frozen'];
+const FLOWS: Readonly<Record<string, readonly string[]>> = {
+  paid: [...PAYOUTS, 'funding>queue', 'pointsIssued>points'],
+  completed: [...PAYOUTS, 'frozen>cash', 'funding>queue'],
+  refunded: [...PAYOUTS, 'frozen>queue', 'cash>queue', 'loss>queue', 'loss>funding'],
+  exchange: [...PAYOUTS, 'pointsIssued>points', 'loveIssued>love', 'loveIssued>loveFrozen', 'couponIssued>coupon'],
+  pointsTransfer: ['points>points'],
+  merge: [...PAYOUTS, 'queue>queue'],
+  settings: PAYOUTS,
+  pause: PAYOUTS,
+  resume: PAYOUTS,
+  reset: PAYOUTS,
+  lotteryDraw: PAYOUTS,
+  member: [],
+  tick: [],
+  scheduled: PAYOUTS,
+};
+
+/**
+ * Every ledger transfer a step recorded: stamped with the step's event number, and one of the
+ * movements its event type may make (a member's own frozen money to their own cash; clawback
+ * from the refunded member's cash; points from one member to another). Payouts in the ledger
+ * add up to the `rewardReceived` notices.
+ */
+export function checkTransfers(state: EngineState, outcome: EventOutcome, fromTransfer: number, prevEventNo: number, out: Found[]): void {
+  const ledger = state.ledger;
+  const eventNo = outcome.eventNo;
+  let paidOut = 0;
+  for (let i = fromTransfer; i < ledger.size; i++) {
+    const t = ledger.get(i);
+    if (t.eventNo <= prevEventNo || t.eventNo > eventNo) {
+      out.push(['ledger.stampedWithEvent', `transfer ${i} carries event ${t.eventNo}, outside this step's ${prevEventNo + 1}..${eventNo}`]);
+    }
+    const type = t.eventNo === eventNo ? outcome.type : 'scheduled';
+    const d = accountKind(t.debit);
+    const c = accountKind(t.credit);
+    const flow = `${d.kind}>${c.kind}`;
+    const unit = d.kind === 'points' || c.kind === 'points' ? 'POINTS' : c.kind === 'love' || c.kind === 'loveFrozen' ? 'LOVE' : c.kind === 'coupon' ? 'COUPON' : 'CNY';
+    if (!(FLOWS[type] ?? []).includes(flow) || t.unit !== unit) {
+      out.push(['ledger.allowedFlows', `a ${type} event moved ${t.amount} ${t.unit} from ${t.debit} to ${t.credit}`]);
+    }
+    if ((flow === 'frozen>cash' || flow === 'cash>queue' || flow === 'frozen>queue') && d.owner !== (c.kind === 'queue' ? d.owner : c.owner)) {
+      out.push(['ledger.allowedFlows', `${t.debit} paid ${t.credit}`]);
+    }
+    if (flow === 'points>points' && d.owner === c.owner) out.push(['ledger.allowedFlows', `points moved from ${t.debit} to itself`]);
+    if (t.eventNo === eventNo && c.kind !== 'queue' && d.kind === 'queue') paidOut += t.amount;
+  }
+  const announced = outcome.notices.filter((n) => n.kind === 'rewardReceived').reduce((sum, n) => sum + n.amountFen, 0);
+  if (announced !== paidOut) out.push(['notices.matchLedger', `queues paid ${paidOut} in the ledger, the notices announce ${announced}`]);
+}
