@@ -13,7 +13,7 @@ import { type EngineEvent, parseEvent } from '../domain/events.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { hasDueSteps } from '../domain/scheduler.ts';
 import { EngineState } from '../domain/state.ts';
-import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from './event-log.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from './event-log.ts';
 import { canonicalJson, fingerprint } from './fingerprint.ts';
 import type { Clock, RandomSource } from './ports.ts';
 import type { Submission } from './service.ts';
@@ -82,12 +82,37 @@ export class DurableService {
     }
   }
 
+  /**
+   * Submits one event. Concurrent submissions are committed together (group commit): while one
+   * transaction is in flight, the events that arrive queue up and go in the next transaction as
+   * one batch, each with its own result, in arrival order. One fsync then serves many requests.
+   */
   submit(key: string, input: unknown, actor?: string): Promise<Submission> {
-    return this.submitBatch([{ key, input, ...(actor !== undefined && { actor }) }]).then((results) => {
-      const [result] = results;
-      if (!result!.ok) throw result!.error;
-      return result!.submission;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ item: { key, input, ...(actor !== undefined && { actor }) }, resolve, reject });
+      if (!this.flushing) void this.flush();
     });
+  }
+
+  private readonly waiting: { item: BatchItem; resolve: (s: Submission) => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, BATCH_MAX);
+        try {
+          const results = await this.submitBatch(group.map((w) => w.item));
+          results.forEach((r, i) => (r.ok ? group[i]!.resolve(r.submission) : group[i]!.reject(r.error)));
+        } catch (err) {
+          // Nothing of the group was committed: every caller learns it failed.
+          for (const w of group) w.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   /** Applies up to BATCH_MAX events in one transaction; each gets its own result. */
@@ -229,6 +254,14 @@ export class DurableService {
       actor: e.actor,
       settings: (e.event as { settings: unknown }).settings,
     }));
+  }
+
+  /**
+   * One member's messages (消息通知) with id above `afterId`, oldest first, read from the log: they
+   * were written with their events, so they include other processes' events without a refresh.
+   */
+  readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
+    return this.log.readMessages(memberId, afterId, limit);
   }
 
   close(): Promise<void> {
