@@ -129,7 +129,9 @@ export function checkHeadTakesAll(state: EngineState, outcome: EventOutcome, out
   }
 }
 
-type AccountKind = 'cash' | 'frozen' | 'points' | 'love' | 'loveFrozen' | 'coupon' | 'rewardFrozen' | 'queue' | 'funding' | 'loss' | 'pointsIssued' | 'loveIssued' | 'couponIssued' | 'other';
+type AccountKind =
+  | 'cash' | 'frozen' | 'points' | 'love' | 'loveFrozen' | 'coupon' | 'rewardFrozen' | 'withdrawing'
+  | 'queue' | 'funding' | 'loss' | 'pointsIssued' | 'loveIssued' | 'couponIssued' | 'payouts' | 'other';
 
 function accountKind(name: string): { kind: AccountKind; owner: string } {
   if (name.startsWith('queue:')) return { kind: 'queue', owner: name.slice(6) };
@@ -148,9 +150,15 @@ function accountKind(name: string): { kind: AccountKind; owner: string } {
       return { kind: 'loveIssued', owner: '' };
     case 'platform:coupon':
       return { kind: 'couponIssued', owner: '' };
+    case 'platform:payouts':
+      return { kind: 'payouts', owner: '' };
     default:
       return { kind: 'other', owner: name };
   }
+}
+
+function isMemberKind(kind: AccountKind): boolean {
+  return kind === 'cash' || kind === 'frozen' || kind === 'points' || kind === 'love' || kind === 'loveFrozen' || kind === 'coupon' || kind === 'rewardFrozen' || kind === 'withdrawing';
 }
 
 /** Money movements each event type may make (SPEC §3.4, §6), as `debit>credit`. */
@@ -169,6 +177,9 @@ const FLOWS: Readonly<Record<string, readonly string[]>> = {
   lotteryDraw: PAYOUTS,
   member: [],
   tick: [],
+  withdrawalRequested: ['cash>withdrawing'],
+  withdrawalPaid: ['withdrawing>payouts'],
+  withdrawalRejected: ['withdrawing>cash'],
   scheduled: PAYOUTS,
 };
 
@@ -178,7 +189,14 @@ const FLOWS: Readonly<Record<string, readonly string[]>> = {
  * from the refunded member's cash; points from one member to another). Payouts in the ledger
  * add up to the `rewardReceived` notices.
  */
-export function checkTransfers(state: EngineState, outcome: EventOutcome, fromTransfer: number, prevEventNo: number, out: Found[]): void {
+export function checkTransfers(
+  state: EngineState,
+  outcome: EventOutcome,
+  fromTransfer: number,
+  prevEventNo: number,
+  owners: { debit: string | null; credit: string | null },
+  out: Found[],
+): void {
   const ledger = state.ledger;
   const eventNo = outcome.eventNo;
   let paidOut = 0;
@@ -195,12 +213,27 @@ export function checkTransfers(state: EngineState, outcome: EventOutcome, fromTr
     if (!(FLOWS[type] ?? []).includes(flow) || t.unit !== unit) {
       out.push(['ledger.allowedFlows', `a ${type} event moved ${t.amount} ${t.unit} from ${t.debit} to ${t.credit}`]);
     }
-    if ((flow === 'frozen>cash' || flow === 'cash>queue' || flow === 'frozen>queue') && d.owner !== (c.kind === 'queue' ? d.owner : c.owner)) {
-      out.push(['ledger.allowedFlows', `${t.debit} paid ${t.credit}`]);
+    // Outside payouts and merges (money leaving a queue), a member's money moves only for the
+    // member the event concerns: the buyer of the order, the entry's owner, the requester.
+    if (t.eventNo === eventNo && d.kind !== 'queue') {
+      if (isMemberKind(d.kind) && owners.debit !== null && d.owner !== owners.debit) out.push(['ledger.rightMember', `a ${type} event for ${owners.debit} moved ${t.amount} out of ${t.debit}`]);
+      if (isMemberKind(c.kind) && owners.credit !== null && c.owner !== owners.credit) out.push(['ledger.rightMember', `a ${type} event for ${owners.credit} moved ${t.amount} into ${t.credit}`]);
     }
-    if (flow === 'points>points' && d.owner === c.owner) out.push(['ledger.allowedFlows', `points moved from ${t.debit} to itself`]);
     if (t.eventNo === eventNo && c.kind !== 'queue' && d.kind === 'queue') paidOut += t.amount;
   }
   const announced = outcome.notices.filter((n) => n.kind === 'rewardReceived').reduce((sum, n) => sum + n.amountFen, 0);
   if (announced !== paidOut) out.push(['notices.matchLedger', `queues paid ${paidOut} in the ledger, the notices announce ${announced}`]);
+}
+
+/**
+ * Withdrawals (SPEC §6: they never exceed a member's cash): what each member has asked to
+ * withdraw and the shop has not yet paid or rejected sits in their withdrawing account, by the
+ * tests' own record of the accepted requests.
+ */
+export function checkWithdrawals(state: EngineState, open: ReadonlyMap<string, number>, out: Found[]): void {
+  for (const m of state.members.values()) {
+    const account = state.ledger.findAccount(`member:${m.id}:withdrawing`);
+    const balance = account === undefined ? 0 : state.ledger.balance(account, 'CNY');
+    if (balance !== (open.get(m.id) ?? 0)) out.push(['withdrawal.heldUntilDecided', `member ${m.id} has ${balance} withdrawing, open requests total ${open.get(m.id) ?? 0}`]);
+  }
 }

@@ -20,6 +20,7 @@ import { QrebateService } from '../../src/app/service.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { checkInvariants } from '../../src/domain/invariants.ts';
 import { AMOUNT_MAX_FEN, BP_MAX } from '../../src/domain/money.ts';
+import type { EngineState } from '../../src/domain/state.ts';
 import { MemoryStore } from '../../src/store/memory/memory-store.ts';
 import { locateDifference, statesEqual } from './compare.ts';
 import { stateDigest } from './digest.ts';
@@ -50,7 +51,7 @@ const MUST_HAPPEN = [
   'settings ok', 'member:create ok', 'member:level ok', 'paid ok', 'completed ok',
   'refunded:whole ok', 'refunded:lines ok', 'refunded:whole:afterSale ok', 'refunded:lines:afterSale ok',
   'draw:seed ok', 'draw:ratio ok', 'draw:serviceSeed ok', 'exchange:points ok', 'exchange:love ok', 'exchange:coupon ok',
-  'pointsTransfer ok', 'pause ok', 'pause:queue ok', 'resume ok', 'resume:queue ok', 'reset ok', 'merge ok', 'tick ok',
+  'pointsTransfer ok', 'withdrawalRequested ok', 'withdrawalPaid ok', 'withdrawalRejected ok', 'pause ok', 'pause:queue ok', 'resume ok', 'resume:queue ok', 'reset ok', 'merge ok', 'tick ok',
   'replay replayed', 'notice:rewardReceived', 'notice:entryCleared', 'notice:entryCancelled', 'notice:pointsCredited',
   'notice:lotteryResult', 'refund:returnedToQueue', 'refund:absorbedByPlatform', 'scheduled:{"reset":tru',
 ];
@@ -200,36 +201,56 @@ describe('engine bugs found by the property runs (minimal sequences)', () => {
 });
 
 describe('the engine at the documented bounds of amounts and ratios', () => {
-  it('accepts or rejects every event, but never fails inside, for amounts up to AMOUNT_MAX_FEN and ratios up to BP_MAX', () => {
-    // Long runs keep ratios realistic (reward ≤ 300%, exchange ≤ 500%) so that they cover the
-    // rest; this property owns the extremes: every value here is inside the documented bounds.
-    const bp = fc.oneof(fc.integer({ min: 0, max: BP_MAX }), fc.constantFrom(0, 10_000, BP_MAX));
-    const amount = fc.oneof(fc.integer({ min: 0, max: AMOUNT_MAX_FEN }), fc.constantFrom(0, 1, AMOUNT_MAX_FEN));
+  // Long runs keep ratios realistic (reward ≤ 300%, exchange ≤ 500%) so that they cover the rest;
+  // these properties own the extremes. Every value here is inside the documented bounds:
+  // amounts up to AMOUNT_MAX_FEN, ratios up to BP_MAX, up to LIMITS.linesPerOrderMax lines.
+  const bp = fc.oneof(fc.integer({ min: 0, max: BP_MAX }), fc.constantFrom(0, 10_000, BP_MAX));
+  const amount = fc.oneof(fc.integer({ min: 0, max: AMOUNT_MAX_FEN }), fc.constantFrom(0, 1, AMOUNT_MAX_FEN));
+
+  /** Submits the steps to a fresh service; an internal error fails, a rejection does not. */
+  function runSteps(steps: [string, Record<string, unknown>][]): EngineState {
+    const [t] = twinServices();
+    for (const [key, event] of steps) {
+      try {
+        t.service.submit(key, event);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw new Error(`${key} failed inside the engine: ${String(err)}`, { cause: err });
+      }
+    }
+    return t.store.state;
+  }
+
+  it('converting a pending amount to points, love or coupon never fails inside the engine', () => {
     fc.assert(
       fc.property(
-        fc.record({ defaultBp: bp, extractBp: fc.integer({ min: 0, max: 10_000 }), pointsBp: bp, loveBp: bp, couponBp: bp, pointsMembers: fc.nat(2) }),
-        fc.array(amount, { minLength: 1, maxLength: 3 }),
+        fc.record({ defaultBp: bp, pointsBp: bp, loveBp: bp, couponBp: bp, pointsMembers: fc.nat(2) }),
+        amount,
         fc.constantFrom('points', 'love', 'coupon'),
-        (s, paid, target) => {
-          const [t] = twinServices();
-          const steps: [string, Record<string, unknown>][] = [
-            ['settings', { type: 'settings', settings: { base: { defaultBp: s.defaultBp, extractBp: s.extractBp, exchange: { pointsBp: s.pointsBp, loveBp: s.loveBp, couponBp: s.couponBp }, randomReturnGroup: s.pointsMembers > 0 ? { cashMembers: 1, pointsMembers: s.pointsMembers } : null } } }],
+        (s, paidFen, target) => {
+          const state = runSteps([
+            ['settings', { type: 'settings', settings: { base: { defaultBp: s.defaultBp, exchange: { pointsBp: s.pointsBp, loveBp: s.loveBp, couponBp: s.couponBp }, randomReturnGroup: s.pointsMembers > 0 ? { cashMembers: 1, pointsMembers: s.pointsMembers } : null } } }],
             ['member', { type: 'member', memberId: 'A' }],
-            ...paid.map((fen, i): [string, Record<string, unknown>] => [`paid${i}`, { type: 'paid', orderId: `o${i}`, memberId: 'A', lines: [{ lineId: 'l1', channel: 'mall', productId: 'p1', paidFen: fen }] }]),
+            ...[0, 1, 2].map((i): [string, Record<string, unknown>] => [`paid${i}`, { type: 'paid', orderId: `o${i}`, memberId: 'A', lines: [{ lineId: 'l1', channel: 'mall', productId: 'p1', paidFen }] }]),
             ['exchange', { type: 'exchange', target, entryId: 1 }],
-            ['completed', { type: 'completed', orderId: 'o0' }],
-            ['refunded', { type: 'refunded', orderId: 'o0' }],
-          ];
-          for (const [key, event] of steps) {
-            try {
-              t.service.submit(key, event);
-            } catch (err) {
-              if (!(err instanceof DomainError)) throw new Error(`${key} failed inside the engine: ${String(err)}`, { cause: err });
-            }
-          }
-          expect(checkInvariants(t.store.state)).toEqual([]);
+          ]);
+          expect(checkInvariants(state)).toEqual([]);
         },
       ),
+      { seed: FC_SEED, numRuns: Math.max(50, FC_RUNS) },
+    );
+  });
+
+  it('keeps every queue total exact when large entries fill one queue', () => {
+    fc.assert(
+      fc.property(bp, fc.integer({ min: 0, max: 10_000 }), amount, fc.integer({ min: 1, max: 200 }), (rewardBp, extractBp, paidFen, lines) => {
+        const state = runSteps([
+          ['settings', { type: 'settings', settings: { base: { defaultBp: rewardBp, extractBp } } }],
+          ['member', { type: 'member', memberId: 'A' }],
+          ['paid', { type: 'paid', orderId: 'o1', memberId: 'A', lines: Array.from({ length: lines }, (_, i) => ({ lineId: `l${i}`, channel: 'mall', productId: 'p1', paidFen: Math.max(0, paidFen - i * 7_919) })) }],
+          ['completed', { type: 'completed', orderId: 'o1' }],
+        ]);
+        expect(checkInvariants(state)).toEqual([]);
+      }),
       { seed: FC_SEED, numRuns: Math.max(50, FC_RUNS) },
     );
   });

@@ -27,10 +27,12 @@ import {
   checkLedgerAndAuditor,
   checkPayouts,
   checkTransfers,
+  checkWithdrawals,
 } from './checks.ts';
 import { locateDifference, statesEqual } from './compare.ts';
 import { stateDigest } from './digest.ts';
 import type { Op } from './ops.ts';
+import { entryByNo, orderById } from './probe.ts';
 import { dueInstants, zoneOffsetMs } from './schedule.ts';
 import { type Submission, World } from './world.ts';
 
@@ -296,7 +298,10 @@ export class Runner {
       for (const step of scheduled) checkPayouts(state, step, this.paidSoFar, found);
       checkPayouts(state, outcome!, this.paidSoFar, found);
       checkHeadTakesAll(state, outcome!, found);
-      checkTransfers(state, outcome!, prevTransfers, prevEventNo, found);
+      checkTransfers(state, outcome!, prevTransfers, prevEventNo, this.owners(sub.body), found);
+      const open = new Map<string, number>();
+      for (const x of w.withdrawals.values()) if (x.status === 'requested') open.set(x.memberId, (open.get(x.memberId) ?? 0) + x.amountFen);
+      checkWithdrawals(state, open, found);
     }
 
     // The shadow takes the same submission and must answer the same.
@@ -317,6 +322,37 @@ export class Runner {
       checkEntriesAndBalances(state, found);
     }
     this.report(found, sub, at);
+  }
+
+  /** Whose money an event may move besides payouts: the member it concerns (null: anyone, or none). */
+  private owners(body: unknown): { debit: string | null; credit: string | null } {
+    const b = body as Record<string, unknown>;
+    const state = this.world.state;
+    const orderMember = (id: unknown) => (typeof id === 'string' ? (orderById(state, id)?.member.id ?? null) : null);
+    switch (b.type) {
+      case 'paid':
+      case 'completed':
+      case 'refunded': {
+        const m = orderMember(b.orderId);
+        return { debit: m, credit: m };
+      }
+      case 'exchange': {
+        const e = typeof b.entryId === 'number' ? entryByNo(state, b.entryId) : undefined;
+        const m = e ? e.member.id : orderMember(b.orderId);
+        return { debit: m, credit: m };
+      }
+      case 'pointsTransfer':
+        return { debit: String(b.fromMemberId), credit: String(b.toMemberId) };
+      case 'withdrawalRequested':
+        return { debit: String(b.memberId), credit: String(b.memberId) };
+      case 'withdrawalPaid':
+      case 'withdrawalRejected': {
+        const m = this.world.withdrawals.get(String(b.withdrawalId))?.memberId ?? null;
+        return { debit: m, credit: m };
+      }
+      default:
+        return { debit: null, credit: null };
+    }
   }
 
   result(): RunResult {

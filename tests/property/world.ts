@@ -98,6 +98,9 @@ export class World {
   settings: SettingsModel = initialSettings();
   readonly accepted: AcceptedRecord[] = [];
   readonly orderIds: string[] = [];
+  /** Withdrawals (提现) as the accepted submissions left them: the tests' own bookkeeping. */
+  readonly withdrawals = new Map<string, { memberId: string; amountFen: number; status: 'requested' | 'paid' | 'rejected' }>();
+  private withdrawalNo = 0;
   private keyNo = 0;
   private orderNo = 0;
   private memberNo = 0;
@@ -129,6 +132,13 @@ export class World {
     this.accepted.push({ key: sub.key, body: sub.body, type: String(body.type), outcomeJson });
     if (body.type === 'settings') this.settings = structuredClone(body.settings) as SettingsModel;
     if (body.type === 'paid') this.orderIds.push(String(body.orderId));
+    if (body.type === 'withdrawalRequested') {
+      this.withdrawals.set(String(body.withdrawalId), { memberId: String(body.memberId), amountFen: Number(body.amountFen), status: 'requested' });
+    }
+    if (body.type === 'withdrawalPaid' || body.type === 'withdrawalRejected') {
+      const w = this.withdrawals.get(String(body.withdrawalId));
+      if (w) w.status = body.type === 'withdrawalPaid' ? 'paid' : 'rejected';
+    }
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -198,6 +208,8 @@ export class World {
       }
       case 'merge':
         return this.merge(r) ?? this.paid(r);
+      case 'withdraw':
+        return this.withdraw(r) ?? this.paid(r);
       default:
         throw new Error(`World.valid: ${kind} is not a valid-operation kind`);
     }
@@ -359,6 +371,24 @@ export class World {
     return { key: this.key(), body: { type: 'merge', sources, target }, intent: 'valid', label: 'merge' };
   }
 
+  private cash(memberId: string): number {
+    const m = this.state.members.get(memberId);
+    return m ? this.state.ledger.balance(m.cashAccount, 'CNY') : 0;
+  }
+
+  private withdraw(r: TestRng): Submission | null {
+    const open = [...this.withdrawals].filter(([, w]) => w.status === 'requested').map(([id]) => id);
+    if (open.length > 0 && r.chance(0.5)) {
+      const type = r.chance(0.6) ? 'withdrawalPaid' : 'withdrawalRejected';
+      return { key: this.key(), body: { type, withdrawalId: r.pick(open) }, intent: 'valid', label: type };
+    }
+    const rich = this.memberIds().filter((id) => this.cash(id) > 0);
+    if (rich.length === 0) return null;
+    const memberId = r.pick(rich);
+    const amountFen = r.chance(0.2) ? this.cash(memberId) : r.int(1, this.cash(memberId));
+    return { key: this.key(), body: { type: 'withdrawalRequested', withdrawalId: `w${++this.withdrawalNo}`, memberId, amountFen }, intent: 'valid', label: 'withdrawalRequested' };
+  }
+
   // ----------------------------------------------------------------------------------------------
   // Repeats of earlier keys
 
@@ -424,7 +454,7 @@ export class World {
 
   private invalid(r: TestRng): Submission {
     for (let tries = 0; tries < 8; tries++) {
-      const sub = this.invalidVariant(r.below(52), r);
+      const sub = this.invalidVariant(r.below(56), r);
       if (sub) return sub;
     }
     return this.bad('completed.unknownOrder', { type: 'completed', orderId: 'no-such-order' }, ['UNKNOWN_ORDER']);
@@ -584,6 +614,28 @@ export class World {
         return this.bad('key.invalid', { type: 'tick' }, ['INVALID_ID'], r.pick(['', 'k'.repeat(129)]));
       case 45:
         return { key: this.key(), body: r.pick([null, 'paid', [1, 2]]), intent: 'invalid', label: 'invalid:event.notAnObject', codes: ['INVALID_EVENT'] };
+      case 46: {
+        const cash = this.cash(member);
+        const amountFen = cash + r.int(1, 1_000);
+        const codes = amountFen > 1_000_000_000_000 ? ['INVALID_AMOUNT'] : ['INSUFFICIENT_FUNDS'];
+        return this.bad('withdraw.overCash', { type: 'withdrawalRequested', withdrawalId: `bad-w${this.keyNo}`, memberId: member, amountFen }, codes);
+      }
+      case 47:
+        return r.chance(0.5)
+          ? this.bad('withdraw.zero', { type: 'withdrawalRequested', withdrawalId: `bad-w${this.keyNo}`, memberId: member, amountFen: r.pick([0, -5, 1.5]) }, ['INVALID_AMOUNT'])
+          : this.bad('withdraw.unknownMember', { type: 'withdrawalRequested', withdrawalId: `bad-w${this.keyNo}`, memberId: 'ghost', amountFen: 1 }, ['UNKNOWN_MEMBER']);
+      case 48: {
+        const decided = [...this.withdrawals].filter(([, w]) => w.status !== 'requested').map(([id]) => id);
+        if (decided.length > 0 && r.chance(0.7)) {
+          return this.bad('withdraw.decideTwice', { type: r.pick(['withdrawalPaid', 'withdrawalRejected']), withdrawalId: r.pick(decided) }, ['WITHDRAWAL_NOT_PENDING']);
+        }
+        return this.bad('withdraw.unknown', { type: r.pick(['withdrawalPaid', 'withdrawalRejected']), withdrawalId: 'ghost-w' }, ['UNKNOWN_WITHDRAWAL']);
+      }
+      case 49: {
+        const ids = [...this.withdrawals.keys()];
+        if (ids.length === 0) return null;
+        return this.bad('withdraw.duplicateId', { type: 'withdrawalRequested', withdrawalId: r.pick(ids), memberId: member, amountFen: 1 }, ['DUPLICATE_WITHDRAWAL']);
+      }
       default: {
         const broken = corruptSettings(this.settings, r);
         return this.bad(`settings.${broken.name}`, { type: 'settings', settings: broken.settings }, broken.codes);
