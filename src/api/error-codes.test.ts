@@ -127,6 +127,9 @@ class FlakyLog implements EventLog {
   readTransfers(fromId: number, limit: number) {
     return this.inner.readTransfers(fromId, limit);
   }
+  readMessages(memberId: string, afterId: number, limit: number) {
+    return this.inner.readMessages(memberId, afterId, limit);
+  }
   close() {
     return this.inner.close();
   }

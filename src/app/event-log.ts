@@ -6,12 +6,14 @@
  * processes; two servers on one database therefore give exactly the reference model's result.
  *
  * Each accepted event is stored with its idempotency key, payload fingerprint and outcome (so a
- * repeat returns the stored outcome), and the ledger transfers it produced (so ledger queries
- * and `verify` can read the ledger from the database).
+ * repeat returns the stored outcome), the ledger transfers it produced (so ledger queries and
+ * `verify` can read the ledger from the database), and the member messages (消息通知) of its
+ * outcome, which `append` derives itself (messages.ts) in the same transaction.
  */
 import type { EventOutcome } from '../domain/engine.ts';
 import type { EngineEvent } from '../domain/events.ts';
 import type { TransferView } from '../domain/ledger.ts';
+import type { NoticeKind } from '../domain/context.ts';
 
 export interface LoggedEvent {
   /** 1-based position in the log. */
@@ -29,6 +31,25 @@ export interface LoggedEvent {
 export interface StoredTransfer extends TransferView {
   id: number;
   seq: number;
+}
+
+/**
+ * 消息通知 as stored: one row per notice of an appended event (its scheduled steps' notices first).
+ * Ids are 1-based and global; they are assigned under the writer lock, so they grow in commit
+ * order and a reader that remembers the last id it saw never misses a message.
+ */
+export interface StoredMessage {
+  id: number;
+  /** The logged event the notice came from. */
+  seq: number;
+  memberId: string;
+  kind: NoticeKind;
+  /** The entry number for stream entries; the pool entry, line or event number for the others. */
+  ref: number;
+  /** Fen, except pointsCredited (points). */
+  amountFen: number;
+  /** The instant of the step that produced it. */
+  at: number;
 }
 
 export interface KeyRecord {
@@ -52,5 +73,7 @@ export interface EventLog {
   withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T>;
   /** Ledger transfers from id `fromId` (1-based), at most `limit`, in order. */
   readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]>;
+  /** One member's messages with id above `afterId`, oldest first, at most `limit`. */
+  readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]>;
   close(): Promise<void>;
 }

@@ -2,14 +2,20 @@
  * The event log in memory: the reference the SQL logs must match in the store contract suite.
  * A write transaction works on copies and swaps them in at the end, so a throw rolls back.
  */
-import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from '../../app/event-log.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
+import { messagesOf } from '../../app/messages.ts';
+import { MemoryWebhookStore } from './memory-webhook-store.ts';
 
 export class MemoryEventLog implements EventLog {
   private seed: number | null = null;
   private events: LoggedEvent[] = [];
   private keys = new Map<string, KeyRecord>();
   private transfers: StoredTransfer[] = [];
+  /** Every message; message id n is at index n - 1. */
+  private readonly messages: StoredMessage[] = [];
+  private readonly messagesByMember = new Map<string, StoredMessage[]>();
   private locked: Promise<unknown> = Promise.resolve();
+  private webhookStore: MemoryWebhookStore | null = null;
 
   async open(newSeed: number): Promise<{ seed: number }> {
     this.seed ??= newSeed;
@@ -25,6 +31,7 @@ export class MemoryEventLog implements EventLog {
       const events = [...this.events];
       const keys = new Map(this.keys);
       const transfers = [...this.transfers];
+      const messages: StoredMessage[] = [];
       const tx: LogTx = {
         readSince: async (afterSeq) => structuredClone(events.slice(afterSeq)),
         findKey: async (key) => keys.get(key) ?? null,
@@ -35,12 +42,18 @@ export class MemoryEventLog implements EventLog {
             keys.set(e.key, { fingerprint: e.fingerprint, outcome: structuredClone(e.outcome) });
           }
           transfers.push(...rows);
+          for (const row of messagesOf(appended)) messages.push({ id: this.messages.length + messages.length + 1, ...row });
         },
       };
       const result = await work(tx);
       this.events = events;
       this.keys = keys;
       this.transfers = transfers;
+      for (const m of messages) {
+        this.messages.push(m);
+        const own = this.messagesByMember.get(m.memberId) ?? this.messagesByMember.set(m.memberId, []).get(m.memberId)!;
+        own.push(m);
+      }
       return result;
     };
     const result = this.locked.then(run, run);
@@ -50,6 +63,25 @@ export class MemoryEventLog implements EventLog {
 
   async readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
     return this.transfers.slice(fromId - 1, fromId - 1 + limit);
+  }
+
+  async readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
+    const own = this.messagesByMember.get(memberId) ?? [];
+    // Ids grow along the list: binary search for the first one after `afterId`.
+    let lo = 0;
+    let hi = own.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (own[mid]!.id <= afterId) lo = mid + 1;
+      else hi = mid;
+    }
+    return structuredClone(own.slice(lo, lo + limit));
+  }
+
+  /** The webhook store over this log's messages (one per log, like one database). */
+  webhooks(): MemoryWebhookStore {
+    this.webhookStore ??= new MemoryWebhookStore((afterId, limit) => this.messages.slice(afterId, afterId + limit));
+    return this.webhookStore;
   }
 
   async close(): Promise<void> {}

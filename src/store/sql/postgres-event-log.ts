@@ -8,11 +8,13 @@
  * process-global one), so a value beyond 2^53 - 1 fails loudly instead of rounding.
  */
 import pg from 'pg';
-import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from '../../app/event-log.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
+import { type MessageRow, messagesOf } from '../../app/messages.ts';
 import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
 import type { CauseKind, Unit } from '../../domain/ledger.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
+import { type PgMessageRow, PostgresWebhookStore, toMessage } from './postgres-webhook-store.ts';
 
 const INT8_OID = 20;
 
@@ -48,6 +50,12 @@ const SQL = {
   insertTransfers: `INSERT INTO ledger_transfers (id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no)
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
   readTransfers: 'SELECT id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no FROM ledger_transfers WHERE id >= $1 ORDER BY id LIMIT $2',
+  // Ids follow the last one (read once per statement, under the writer lock), in the rows' order.
+  insertMessages: `INSERT INTO messages (id, seq, member_id, kind, ref, amount_fen, at)
+    SELECT last.id + m.n, m.seq, m.member_id, m.kind, m.ref, m.amount_fen, m.at
+      FROM (SELECT coalesce(max(id), 0) AS id FROM messages) AS last,
+           unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS m (seq, member_id, kind, ref, amount_fen, at, n)`,
+  readMessages: 'SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE member_id = $1 AND id > $2 ORDER BY id LIMIT $3',
 } as const;
 
 /** A named statement: PostgreSQL parses and plans it once per connection. */
@@ -139,6 +147,17 @@ function transferColumns(transfers: readonly StoredTransfer[]): unknown[] {
   ];
 }
 
+function messageColumns(messages: readonly MessageRow[]): unknown[] {
+  return [
+    messages.map((m) => checkSafe(m.seq, 'seq')),
+    messages.map((m) => m.memberId),
+    messages.map((m) => m.kind),
+    messages.map((m) => checkSafe(m.ref, 'ref')),
+    messages.map((m) => checkSafe(m.amountFen, 'amountFen')),
+    messages.map((m) => checkSafe(m.at, 'at')),
+  ];
+}
+
 /** A unique violation on the idempotency key becomes the same error the in-memory log raises. */
 function duplicateKeyError(err: unknown): Error | null {
   const e = err as { code?: string; constraint?: string; detail?: string };
@@ -224,11 +243,22 @@ export class PostgresEventLog implements EventLog {
       }
     }
     for (const chunk of chunks(transfers)) await client.query(named('insertTransfers', transferColumns(chunk)));
+    for (const chunk of chunks(messagesOf(events))) await client.query(named('insertMessages', messageColumns(chunk)));
   }
 
   async readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
     const { rows } = await this.pool.query<TransferRow>(named('readTransfers', [checkSafe(fromId, 'fromId'), checkSafe(limit, 'limit')]));
     return rows.map(toTransfer);
+  }
+
+  async readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
+    const { rows } = await this.pool.query<PgMessageRow>(named('readMessages', [memberId, checkSafe(afterId, 'afterId'), checkSafe(limit, 'limit')]));
+    return rows.map(toMessage);
+  }
+
+  /** The webhook store on this log's pool (open or migrate the log first). */
+  webhooks(): PostgresWebhookStore {
+    return new PostgresWebhookStore(this.pool);
   }
 
   async close(): Promise<void> {

@@ -13,11 +13,14 @@
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredTransfer } from '../../app/event-log.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
+import { messagesOf } from '../../app/messages.ts';
 import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
 import type { CauseKind, Unit } from '../../domain/ledger.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
+import { type MessageRow, checkSafe, safe, toMessage } from './sqlite-rows.ts';
+import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
 
 export interface SqliteEventLogOptions {
   /** How long a writer waits for another process's write transaction before failing. */
@@ -72,19 +75,6 @@ interface TransferRow {
   event_no: bigint;
 }
 
-/** Integers are read as bigint and converted here, so a value past 2^53 fails loudly instead of rounding. */
-function safe(value: bigint, column: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new RangeError(`${column} ${value} is beyond the safe integer range`);
-  }
-  return Number(value);
-}
-
-function checkSafe(value: number, column: string): number {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${column} must be a safe integer, got ${value}`);
-  return value;
-}
-
 function toLogged(row: EventRow): LoggedEvent {
   return {
     seq: safe(row.seq, 'events.seq'),
@@ -120,6 +110,9 @@ function prepareStatements(db: Database.Database) {
     insertEvent: db.prepare('INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     insertTransfer: db.prepare('INSERT INTO ledger_transfers (id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     readTransfers: db.prepare<[number, number], TransferRow>('SELECT id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no FROM ledger_transfers WHERE id >= ? ORDER BY id LIMIT ?').safeIntegers(true),
+    lastMessageId: db.prepare<[], { last: bigint }>('SELECT coalesce(max(id), 0) AS last FROM messages').safeIntegers(true),
+    insertMessage: db.prepare('INSERT INTO messages (id, seq, member_id, kind, ref, amount_fen, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    readMessages: db.prepare<[string, number, number], MessageRow>('SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE member_id = ? AND id > ? ORDER BY id LIMIT ?').safeIntegers(true),
   };
 }
 
@@ -240,10 +233,26 @@ export class SqliteEventLog implements EventLog {
         t.unit, t.causeKind, checkSafe(t.causeRef, 'causeRef'), checkSafe(t.eventNo, 'eventNo'),
       );
     }
+    const messages = messagesOf(events);
+    if (messages.length === 0) return;
+    // Under the write lock: ids follow the last one, so they grow in commit order.
+    let id = safe(s.lastMessageId.get()!.last, 'messages.id');
+    for (const m of messages) {
+      s.insertMessage.run(++id, checkSafe(m.seq, 'seq'), m.memberId, m.kind, checkSafe(m.ref, 'ref'), checkSafe(m.amountFen, 'amountFen'), checkSafe(m.at, 'at'));
+    }
   }
 
   readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
     return this.exclusive(async () => this.prepared().readTransfers.all(checkSafe(fromId, 'fromId'), checkSafe(limit, 'limit')).map(toTransfer));
+  }
+
+  readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
+    return this.exclusive(async () => this.prepared().readMessages.all(memberId, checkSafe(afterId, 'afterId'), checkSafe(limit, 'limit')).map(toMessage));
+  }
+
+  /** The webhook store on this connection, sharing its lock (open or migrate the log first). */
+  webhooks(): SqliteWebhookStore {
+    return new SqliteWebhookStore(this.db, (work) => this.exclusive(work));
   }
 
   close(): Promise<void> {

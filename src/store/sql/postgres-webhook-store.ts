@@ -1,0 +1,227 @@
+/**
+ * Webhooks and their deliveries in PostgreSQL, on the event log's pool. Neither `enqueue` nor
+ * `claim` takes the log's writer lock, so webhook work never holds up event writes:
+ * - `enqueue` locks the cursor row (`SELECT … FOR UPDATE` on meta.webhook_cursor), so two
+ *   processes enqueue one after the other and never the same message twice. Message ids grow in
+ *   commit order (assigned under the writer lock), so nothing committed hides below the cursor.
+ * - `claim` takes due rows `FOR UPDATE SKIP LOCKED`: processes claiming at once take disjoint
+ *   deliveries without waiting for each other, and each claim leases its rows before committing.
+ */
+import pg from 'pg';
+import type { StoredMessage } from '../../app/event-log.ts';
+import {
+  type ClaimedDelivery,
+  type DeliveryQuery,
+  type DeliveryResult,
+  type DeliveryStatus,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookStore,
+  type WebhookWithSecret,
+  parseKinds,
+  plannedDeliveries,
+} from '../../app/webhook-store.ts';
+import type { NoticeKind } from '../../domain/context.ts';
+
+export interface PgMessageRow {
+  id: number;
+  seq: number;
+  member_id: string;
+  kind: string;
+  ref: number;
+  amount_fen: number;
+  at: number;
+}
+
+/** The log's pool parses int8 with a range check, so these are exact numbers. */
+export function toMessage(row: PgMessageRow): StoredMessage {
+  return { id: row.id, seq: row.seq, memberId: row.member_id, kind: row.kind as NoticeKind, ref: row.ref, amountFen: row.amount_fen, at: row.at };
+}
+
+interface WebhookRow {
+  id: string;
+  url: string;
+  kinds: string;
+  enabled: boolean;
+  created_at: number;
+}
+
+interface DeliveryRow {
+  id: number;
+  webhook_id: string;
+  message_id: number;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
+type ClaimRow = DeliveryRow & { url: string; secret: string; m_seq: number; member_id: string; kind: string; ref: number; amount_fen: number; at: number };
+
+const DELIVERY = 'id, webhook_id, message_id, status, attempts, next_attempt_at, last_error, delivered_at';
+const WEBHOOK = 'id, url, kinds, enabled, created_at';
+const AS_CLAIMED = "id = $1 AND status = 'pending' AND attempts = $2 AND next_attempt_at = $3";
+
+function toWebhook(row: WebhookRow): Webhook {
+  return { id: row.id, url: row.url, kinds: parseKinds(row.kinds), enabled: row.enabled, createdAt: row.created_at };
+}
+
+function toDelivery(row: DeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    webhookId: row.webhook_id,
+    messageId: row.message_id,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+function checkSafe(value: number, name: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${name} must be a safe integer, got ${value}`);
+  return value;
+}
+
+function readCursor(rows: { value: string }[]): number {
+  const value = Number(rows[0]?.value);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error('the webhook cursor in meta is missing or not an integer');
+  return value;
+}
+
+export class PostgresWebhookStore implements WebhookStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async putWebhook(webhook: WebhookWithSecret): Promise<{ webhook: Webhook; created: boolean }> {
+    // xmax = 0 only for a row this statement inserted: the usual way to tell insert from update.
+    const { rows } = await this.pool.query<WebhookRow & { created: boolean }>(
+      `INSERT INTO webhooks (id, url, secret, kinds, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET url = excluded.url, secret = excluded.secret, kinds = excluded.kinds, enabled = excluded.enabled
+       RETURNING ${WEBHOOK}, (xmax = 0) AS created`,
+      [webhook.id, webhook.url, webhook.secret, JSON.stringify(webhook.kinds), webhook.enabled, checkSafe(webhook.createdAt, 'createdAt')],
+    );
+    return { webhook: toWebhook(rows[0]!), created: rows[0]!.created };
+  }
+
+  async getWebhook(id: string): Promise<Webhook | null> {
+    const { rows } = await this.pool.query<WebhookRow>(`SELECT ${WEBHOOK} FROM webhooks WHERE id = $1`, [id]);
+    return rows[0] ? toWebhook(rows[0]) : null;
+  }
+
+  async listWebhooks(): Promise<Webhook[]> {
+    const { rows } = await this.pool.query<WebhookRow>(`SELECT ${WEBHOOK} FROM webhooks ORDER BY id COLLATE "C"`);
+    return rows.map(toWebhook);
+  }
+
+  async deleteWebhook(id: string): Promise<boolean> {
+    // The deliveries go with it (ON DELETE CASCADE).
+    const { rowCount } = await this.pool.query('DELETE FROM webhooks WHERE id = $1', [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<WebhookDelivery[]> {
+    const { rows } = await this.pool.query<DeliveryRow>(
+      `SELECT ${DELIVERY} FROM webhook_deliveries WHERE webhook_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT $4`,
+      [query.webhookId, checkSafe(query.afterId, 'afterId'), query.status ?? null, checkSafe(query.limit, 'limit')],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async getDelivery(id: number): Promise<WebhookDelivery | null> {
+    const { rows } = await this.pool.query<DeliveryRow>(`SELECT ${DELIVERY} FROM webhook_deliveries WHERE id = $1`, [checkSafe(id, 'id')]);
+    return rows[0] ? toDelivery(rows[0]) : null;
+  }
+
+  async redeliver(id: number, now: number): Promise<{ delivery: WebhookDelivery; redelivered: boolean } | null> {
+    const { rows } = await this.pool.query<DeliveryRow>(
+      `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2, delivered_at = NULL
+        WHERE id = $1 AND status <> 'pending' RETURNING ${DELIVERY}`,
+      [checkSafe(id, 'id'), checkSafe(now, 'now')],
+    );
+    if (rows[0]) return { delivery: toDelivery(rows[0]), redelivered: true };
+    const current = await this.getDelivery(id);
+    return current ? { delivery: current, redelivered: false } : null;
+  }
+
+  enqueue(now: number, limit: number): Promise<{ scanned: number; created: number }> {
+    return this.transaction(async (client) => {
+      const cursor = readCursor((await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'webhook_cursor' FOR UPDATE")).rows);
+      const messages = (
+        await client.query<PgMessageRow>('SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE id > $1 ORDER BY id LIMIT $2', [cursor, checkSafe(limit, 'limit')])
+      ).rows.map(toMessage);
+      if (messages.length === 0) return { scanned: 0, created: 0 };
+      const webhooks = (await client.query<WebhookRow>(`SELECT ${WEBHOOK} FROM webhooks WHERE enabled`)).rows.map(toWebhook);
+      const planned = plannedDeliveries(messages, webhooks);
+      if (planned.length > 0) {
+        await client.query(
+          `INSERT INTO webhook_deliveries (webhook_id, message_id, status, attempts, next_attempt_at)
+           SELECT w, m, 'pending', 0, $3 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS p (w, m, n) ORDER BY n`,
+          [planned.map((p) => p.webhookId), planned.map((p) => p.messageId), checkSafe(now, 'now')],
+        );
+      }
+      await client.query("UPDATE meta SET value = $1 WHERE key = 'webhook_cursor'", [String(messages[messages.length - 1]!.id)]);
+      return { scanned: messages.length, created: planned.length };
+    });
+  }
+
+  claim(now: number, leaseUntil: number, limit: number): Promise<ClaimedDelivery[]> {
+    return this.transaction(async (client) => {
+      const { rows } = await client.query<ClaimRow>(
+        `SELECT d.id, d.webhook_id, d.message_id, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, w.url, w.secret,
+                m.seq AS m_seq, m.member_id, m.kind, m.ref, m.amount_fen, m.at
+           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN messages m ON m.id = d.message_id
+          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled
+          ORDER BY d.next_attempt_at, d.id LIMIT $2
+          FOR UPDATE OF d SKIP LOCKED`,
+        [checkSafe(now, 'now'), checkSafe(limit, 'limit')],
+      );
+      if (rows.length === 0) return [];
+      await client.query('UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = ANY($2::bigint[])', [checkSafe(leaseUntil, 'leaseUntil'), rows.map((r) => r.id)]);
+      return rows.map((row) => ({
+        delivery: { ...toDelivery(row), attempts: row.attempts + 1, nextAttemptAt: leaseUntil },
+        url: row.url,
+        secret: row.secret,
+        message: toMessage({ id: row.message_id, seq: row.m_seq, member_id: row.member_id, kind: row.kind, ref: row.ref, amount_fen: row.amount_fen, at: row.at }),
+      }));
+    });
+  }
+
+  async finish(claimed: WebhookDelivery, result: DeliveryResult): Promise<boolean> {
+    const where = [claimed.id, claimed.attempts, claimed.nextAttemptAt];
+    const { rowCount } =
+      result.status === 'delivered'
+        ? await this.pool.query(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $4, last_error = NULL WHERE ${AS_CLAIMED}`, [...where, checkSafe(result.at, 'at')])
+        : result.status === 'dead'
+          ? await this.pool.query(`UPDATE webhook_deliveries SET status = 'dead', last_error = $4 WHERE ${AS_CLAIMED}`, [...where, result.error])
+          : await this.pool.query(`UPDATE webhook_deliveries SET last_error = $4, next_attempt_at = $5 WHERE ${AS_CLAIMED}`, [...where, result.error, checkSafe(result.nextAttemptAt, 'nextAttemptAt')]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async cursor(): Promise<number> {
+    return readCursor((await this.pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'webhook_cursor'")).rows);
+  }
+
+  /** A plain transaction (no writer lock); ROLLBACK on a throw, and a client whose ROLLBACK failed is discarded. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        const commit = await client.query('COMMIT');
+        if (commit.command !== 'COMMIT') throw new Error(`the webhook transaction was rolled back by PostgreSQL (${commit.command})`);
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+}
