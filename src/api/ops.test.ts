@@ -13,6 +13,7 @@ const ROUTES = [
   'POST /v1/settings/enable-all-products',
   'PUT /v1/members/{id}',
   'GET /v1/members/{id}/view',
+  'GET /v1/members/{id}/messages',
   'POST /v1/members/{id}/lottery-draw',
   'POST /v1/members/{id}/exchange',
   'POST /v1/members/{id}/points-transfer',

@@ -55,7 +55,7 @@ export interface HandlerContext {
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify syntax: `/v1/members/:id/view`. */
   url: string;
   operationId: string;

@@ -10,6 +10,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DurableService } from '../app/durable-service.ts';
+import type { WebhookStore } from '../app/webhook-store.ts';
 import { type Clock, systemClock } from '../app/ports.ts';
 import { type AuthConfig, Authenticator, type Principal, type RouteAccess, authorize } from './auth.ts';
 import { ApiError, apiError, mapError } from './error-codes.ts';
@@ -19,11 +20,13 @@ import { complianceRoutes } from './routes/compliance.ts';
 import { dividendRoutes } from './routes/dividends.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { memberRoutes } from './routes/members.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { poolRoutes } from './routes/pools.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { withdrawalRoutes } from './routes/withdrawals.ts';
 import { SettingsHistory } from './settings-history.ts';
 
@@ -39,6 +42,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** Where log lines go when `logger` is on (default stdout). */
   logStream?: { write(line: string): void };
+  /** The webhook store (the event log's `webhooks()`); without it the /v1/webhooks routes are not served. */
+  webhooks?: WebhookStore;
 }
 
 /** What the request log shows of a request: never the Authorization credential. */
@@ -152,12 +157,14 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     ...orderRoutes(deps),
     ...settingsRoutes(deps),
     ...memberRoutes(deps),
+    ...messageRoutes(deps),
     ...queueRoutes(deps),
     ...poolRoutes(deps),
     ...dividendRoutes(deps),
     ...ledgerRoutes(deps),
     ...complianceRoutes(deps),
     ...withdrawalRoutes(deps),
+    ...(options.webhooks ? webhookRoutes(deps, options.webhooks) : []),
     ...opsRoutes(deps, () => routes),
   );
   for (const spec of routes) register(app, spec, principals);
