@@ -19,9 +19,10 @@ export function submissionResponse(submission: Submission): RouteResult {
   return { status: 200, body: submission.outcome, headers: submission.replayed ? { [REPLAYED_HEADER]: 'true' } : {} };
 }
 
-export async function submitEvent(deps: ApiDeps, key: string, type: EventType, fields: Record<string, unknown>): Promise<Submitted> {
+/** `actor` (an API key id) is recorded in the event log beside the event, e.g. for the settings history. */
+export async function submitEvent(deps: ApiDeps, key: string, type: EventType, fields: Record<string, unknown>, actor?: string): Promise<Submitted> {
   try {
-    const submission = await deps.service.submit(key, { ...fields, type });
+    const submission = await deps.service.submit(key, { ...fields, type }, actor);
     deps.metrics.countEvent(type, submission.replayed ? 'replayed' : 'accepted');
     return { response: submissionResponse(submission), submission };
   } catch (err) {

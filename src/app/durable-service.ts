@@ -246,12 +246,14 @@ export class DurableService {
   }
 
   /** Every accepted settings event with who submitted it, oldest first (the settings history). */
-  async settingsHistory(): Promise<{ seq: number; at: number; actor: string | null; settings: unknown }[]> {
+  async settingsHistory(): Promise<{ seq: number; version: number; at: number; actor: string | null; key: string; settings: unknown }[]> {
     const events = await this.log.readSince(0);
     return events.filter((e) => e.event.type === 'settings').map((e) => ({
       seq: e.seq,
+      version: e.outcome.eventNo,
       at: e.event.at,
       actor: e.actor,
+      key: e.key,
       settings: (e.event as { settings: unknown }).settings,
     }));
   }

@@ -1,13 +1,14 @@
 /**
  * Settings (基础设置 and the per-product, store, store-product and cashier layers). A PUT replaces
  * the whole document, validated in full by the domain; one-click enable (一键开启) builds the new
- * document from the current one. Both record a change in the in-process settings history.
+ * document from the current one. The settings history is read from the event log, where every
+ * settings event is stored with the API key that submitted it.
  */
 import { validateSettings, type Settings } from '../../domain/settings.ts';
 import type { EngineState } from '../../domain/state.ts';
 import type { Principal } from '../auth.ts';
 import { type ApiDeps, type RouteResult, type RouteSpec, readState, schema } from '../route-spec.ts';
-import { type SettingsChange, plainSettings } from '../settings-history.ts';
+import { plainSettings } from '../settings-history.ts';
 import { submitEvent } from '../submit.ts';
 
 const SETTINGS_DOCUMENT = {
@@ -53,25 +54,20 @@ function keyIdOf(principal: Principal | null): string {
   return principal?.kind === 'apiKey' ? principal.keyId : 'unknown';
 }
 
-/** Submits a settings document and records it in the history (unless it was a repeat). */
-function writeSettings(deps: ApiDeps, action: SettingsChange['action'], principal: Principal | null, key: string, build: (state: EngineState) => unknown): Promise<RouteResult> {
-  return deps.history.serialize(async () => {
-    const state = await readState(deps);
-    const before = plainSettings(state.settings);
-    const document = build(state);
-    const { response, submission } = await submitEvent(deps, key, 'settings', { settings: document });
-    if (!submission.replayed) {
-      deps.history.record({
-        version: (submission.outcome.result as { version: number }).version,
-        at: submission.outcome.at,
-        keyId: keyIdOf(principal),
-        action,
-        idempotencyKey: key,
-        before,
-        after: plainSettings(validateSettings(document)),
-      });
-    }
-    return response;
+/** Submits a settings document, recording the API key that made the change beside the event. */
+async function writeSettings(deps: ApiDeps, principal: Principal | null, key: string, build: (state: EngineState) => unknown): Promise<RouteResult> {
+  const document = build(await readState(deps));
+  return (await submitEvent(deps, key, 'settings', { settings: document }, keyIdOf(principal))).response;
+}
+
+/** Every accepted settings change from the event log, with the settings before and after it. */
+async function settingsChanges(deps: ApiDeps) {
+  let before = plainSettings(validateSettings({}));
+  return (await deps.service.settingsHistory()).map((change) => {
+    const after = plainSettings(validateSettings(change.settings));
+    const entry = { version: change.version, at: change.at, keyId: change.actor ?? 'unknown', idempotencyKey: change.key, before, after };
+    before = after;
+    return entry;
   });
 }
 
@@ -89,7 +85,7 @@ export function settingsRoutes(deps: ApiDeps): RouteSpec[] {
       body: { properties: {}, document: SETTINGS_DOCUMENT },
       response: { description: 'The event outcome; result.version is the settings version', schema: schema.outcome },
       errors: ['INVALID_SETTINGS', 'INVALID_RATIO', 'INVALID_TIME_WINDOW', 'INVALID_TIME_ZONE', 'INVALID_SCHEDULE'],
-      handler: ({ principal, idempotencyKey, body }) => writeSettings(deps, 'put', principal, idempotencyKey, () => body),
+      handler: ({ principal, idempotencyKey, body }) => writeSettings(deps, principal, idempotencyKey, () => body),
     },
     {
       method: 'GET',
@@ -105,8 +101,8 @@ export function settingsRoutes(deps: ApiDeps): RouteSpec[] {
       method: 'GET',
       url: '/v1/settings/history',
       operationId: 'getSettingsHistory',
-      summary: 'Settings changes this server process accepted since it started (oldest first)',
-      description: 'In-process and bounded: see docs/API.md for what it does not see.',
+      summary: 'Every accepted settings change, oldest first, with the API key that made it and the settings before and after',
+      description: 'Read from the event log: complete across restarts and server processes.',
       tag: 'settings',
       access: 'read',
       response: {
@@ -122,7 +118,6 @@ export function settingsRoutes(deps: ApiDeps): RouteSpec[] {
                   version: { type: 'integer' },
                   at: { type: 'integer' },
                   keyId: { type: 'string' },
-                  action: { enum: ['put', 'enableAllProducts'] },
                   idempotencyKey: { type: 'string' },
                   before: SETTINGS_DOCUMENT,
                   after: SETTINGS_DOCUMENT,
@@ -132,7 +127,7 @@ export function settingsRoutes(deps: ApiDeps): RouteSpec[] {
           },
         },
       },
-      handler: () => ({ body: { changes: deps.history.list() } }),
+      handler: async () => ({ body: { changes: await settingsChanges(deps) } }),
     },
     {
       method: 'POST',
@@ -144,7 +139,7 @@ export function settingsRoutes(deps: ApiDeps): RouteSpec[] {
       idempotent: true,
       body: { properties: {} },
       response: { description: 'The event outcome', schema: schema.outcome },
-      handler: ({ principal, idempotencyKey }) => writeSettings(deps, 'enableAllProducts', principal, idempotencyKey, enableAllProducts),
+      handler: ({ principal, idempotencyKey }) => writeSettings(deps, principal, idempotencyKey, enableAllProducts),
     },
   ];
 }
