@@ -63,6 +63,10 @@ export function verifyMemberToken(secret: string, token: string, nowMs: number):
   const [payloadPart, signaturePart] = parts as [string, string];
   const expected = hmac(secret, payloadPart);
   const given = Buffer.from(signaturePart, 'base64url');
+  // Only the canonical base64url text of a signature is accepted: the decoder skips characters
+  // outside the alphabet and the unused bits of the last one, so `<token>!`, `<token>=` or a
+  // changed last character verified as the same token (malleable tokens defeat deny-lists).
+  if (given.toString('base64url') !== signaturePart) return { ok: false, reason: 'forged' };
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
   let payload: unknown;
   try {

@@ -13,6 +13,8 @@ import type { DurableService } from '../app/durable-service.ts';
 import type { WebhookStore } from '../app/webhook-store.ts';
 import { type Clock, systemClock } from '../app/ports.ts';
 import { type AuthConfig, Authenticator, type Principal, type RouteAccess, authorize } from './auth.ts';
+import { checkId } from '../domain/events.ts';
+import { LIMITS } from '../domain/limits.ts';
 import { ApiError, apiError, mapError } from './error-codes.ts';
 import { Metrics } from './metrics.ts';
 import { type ApiDeps, type RouteSpec, checkBody } from './route-spec.ts';
@@ -32,6 +34,19 @@ import { SettingsHistory } from './settings-history.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const IDEMPOTENCY_HEADER = 'idempotency-key';
+/**
+ * No body of this API nests more than a few levels; a deeper one is refused before parsing, so
+ * the recursive code behind it (canonical JSON for fingerprints, settings validation) never
+ * meets a 100,000-level array (it overflowed the stack: a 500 on PUT /v1/settings).
+ */
+export const JSON_DEPTH_MAX = 64;
+/**
+ * Path ids longer than fastify's default 100 characters were answered 414 in fastify's own
+ * format, so ids of 101 to 128 characters (LIMITS.idLengthMax) could not be used in a path. The
+ * router now lets them through and the domain answers an over-long id with INVALID_ID.
+ */
+const PATH_PARAM_LENGTH_MAX = 16 * LIMITS.idLengthMax;
+const KNOWN_SCHEMES = new Set(['bearer', 'member']);
 
 export interface ServerOptions {
   service: DurableService;
@@ -49,11 +64,14 @@ export interface ServerOptions {
 /** What the request log shows of a request: never the Authorization credential. */
 function serializeRequest(req: FastifyRequest) {
   const authorization = req.headers?.authorization;
+  // Only a known scheme is shown: a secret sent without one ("Authorization: <key>", or a tab
+  // after the scheme) was the first word of the header and went to the log in clear.
+  const scheme = typeof authorization === 'string' ? authorization.split(' ')[0]!.toLowerCase() : undefined;
   return {
     method: req.method,
     url: req.url,
     idempotencyKey: req.headers?.[IDEMPOTENCY_HEADER],
-    auth: typeof authorization === 'string' ? `${authorization.split(' ')[0]} [redacted]` : undefined,
+    auth: scheme === undefined ? undefined : KNOWN_SCHEMES.has(scheme) ? `${scheme} [redacted]` : '[redacted]',
   };
 }
 
@@ -73,6 +91,10 @@ function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null,
     done(null, undefined);
     return;
   }
+  if (jsonDepthExceeds(body, JSON_DEPTH_MAX)) {
+    done(new ApiError('VALIDATION_FAILED', `the body nests deeper than ${JSON_DEPTH_MAX} levels`, { depthMax: JSON_DEPTH_MAX }));
+    return;
+  }
   try {
     done(null, JSON.parse(body));
   } catch {
@@ -80,12 +102,42 @@ function parseJson(_req: FastifyRequest, body: string, done: (err: Error | null,
   }
 }
 
+/** Whether brackets nest deeper than `max` outside strings: one pass, no recursion. */
+function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** How many Idempotency-Key headers the request carried (node joins repeats with ", "). */
+function idempotencyHeaderCount(req: FastifyRequest): number {
+  const raw = req.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === IDEMPOTENCY_HEADER) count++;
+  return count;
+}
+
 /** The key the event is recorded under; a member's keys live in their own namespace. */
 function idempotencyKeyOf(req: FastifyRequest, principal: Principal | null): string {
+  // Two headers arrived as one key "a, b": a retry carrying only "a" was then a new event.
+  if (idempotencyHeaderCount(req) > 1) {
+    apiError('VALIDATION_FAILED', 'send one Idempotency-Key header', { field: 'Idempotency-Key' });
+  }
   const key = req.headers[IDEMPOTENCY_HEADER];
   if (typeof key !== 'string' || key.trim() === '') {
     apiError('IDEMPOTENCY_KEY_REQUIRED', 'writes need an Idempotency-Key header');
   }
+  checkId(key, 'idempotencyKey'); // the key is stored and compared in the log like an id
   // A member must not be able to take a key the shop will use later, nor replay the shop's outcomes.
   return principal?.kind === 'member' ? `member:${principal.memberId}:${key}` : key;
 }
@@ -120,11 +172,26 @@ function register(app: FastifyInstance, spec: RouteSpec, principals: WeakMap<Fas
   });
 }
 
+/** Every error answer: the stable code, its one status, and the cause logged only if unexpected. */
+function replyWithError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const mapped = mapError(err);
+  if (mapped.unexpected) req.log.error({ err }, 'unexpected error');
+  if (mapped.status === 401) reply.header('www-authenticate', 'Bearer realm="qrebate", Member realm="qrebate"');
+  return reply.status(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
+}
+
 export function buildServer(options: ServerOptions): FastifyInstance {
   const clock = options.clock ?? systemClock;
   const authenticator = new Authenticator(options.auth);
   const deps: ApiDeps = { service: options.service, clock, metrics: new Metrics(), history: new SettingsHistory() };
-  const app = Fastify({ logger: loggerOptions(options), bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES });
+  const app = Fastify({
+    logger: loggerOptions(options),
+    bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: PATH_PARAM_LENGTH_MAX },
+    // A path that is not valid percent-encoding (or an id past the length above) was answered in
+    // fastify's own format, with a code outside the error table; it now gets the table's code.
+    frameworkErrors: replyWithError,
+  });
 
   // JSON only: without a parser for any other type, fastify answers 415 for them.
   app.removeAllContentTypeParsers();
@@ -142,12 +209,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     deps.metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const mapped = mapError(err);
-    if (mapped.unexpected) req.log.error({ err }, 'unexpected error');
-    if (mapped.status === 401) reply.header('www-authenticate', 'Bearer realm="qrebate", Member realm="qrebate"');
-    return reply.status(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
-  });
+  app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).type('application/json; charset=utf-8').send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} }),
   );

@@ -55,9 +55,29 @@ function obj(x: unknown, what: string): Json {
   return x as Json;
 }
 
+/**
+ * True when the text holds no control character (U+0000–U+001F, U+007F) and no lone surrogate.
+ * Ids are refused otherwise: PostgreSQL text cannot hold U+0000 (a write failed with a 500), SQL
+ * drivers turn a lone surrogate into U+FFFD so two different ids or idempotency keys met in the
+ * database as one, and neither belongs in an id shown to members or written to logs.
+ */
+export function isPlainText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+    if (c >= 0xdc00 && c <= 0xdfff) return false; // a low surrogate without its high half
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1); // NaN past the end
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
+}
+
 export function checkId(x: unknown, field: string): string {
-  if (typeof x !== 'string' || x.length === 0 || x.length > LIMITS.idLengthMax) {
-    reject('INVALID_ID', `${field} must be a non-empty string of at most ${LIMITS.idLengthMax} characters`, { field, value: x });
+  if (typeof x !== 'string' || x.length === 0 || x.length > LIMITS.idLengthMax || !isPlainText(x)) {
+    reject('INVALID_ID', `${field} must be a string of 1 to ${LIMITS.idLengthMax} characters without control characters`, { field, value: x });
   }
   return x;
 }
@@ -75,8 +95,15 @@ function checkInstant(x: unknown): number {
   return x;
 }
 
+const LINE_FIELDS: ReadonlySet<string> = new Set(['lineId', 'channel', 'productId', 'storeId', 'paidFen', 'deductedFen', 'profitFen']);
+
 function checkLine(x: unknown, i: number): PaidLineInput {
   const l = obj(x, `lines[${i}]`);
+  // An unknown field is refused, not ignored: a misspelt optional amount ("deductedfen") would
+  // otherwise be read as 0 and the line booked with the wrong money.
+  for (const key of Object.keys(l)) {
+    if (!LINE_FIELDS.has(key)) bad(`lines[${i}].${key} is not a field of an order line`, { field: `lines[${i}].${key}` });
+  }
   const channel = l.channel;
   if (channel !== 'mall' && channel !== 'store' && channel !== 'cashier') {
     bad(`lines[${i}].channel must be 'mall', 'store' or 'cashier'`, { field: `lines[${i}].channel`, value: channel });

@@ -3,7 +3,8 @@
  * one transaction. Each body is the event's fields without `type` and `at`.
  */
 import { BATCH_MAX, type BatchItem } from '../../app/durable-service.ts';
-import type { EventType } from '../../domain/events.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { type EventType, checkId } from '../../domain/events.ts';
 import { ApiError, apiError, mapError } from '../error-codes.ts';
 import { type ApiDeps, type BodySpec, type RouteSpec, checkBody, schema } from '../route-spec.ts';
 import { answerEvent, submissionResponse } from '../submit.ts';
@@ -66,6 +67,8 @@ function prepareItem(raw: unknown): BatchItem & { type: OrderEventType } {
   if (typeof idempotencyKey !== 'string' || idempotencyKey === '') {
     apiError('IDEMPOTENCY_KEY_REQUIRED', 'every batch item needs an idempotencyKey');
   }
+  // A key with a NUL failed the PostgreSQL insert (a 500 for the whole batch); keys are ids.
+  checkId(idempotencyKey, 'idempotencyKey');
   checkBody(ORDER_BODIES[type], fields);
   return { key: idempotencyKey, input: { ...fields, type }, type };
 }
@@ -78,7 +81,7 @@ async function runBatch(deps: ApiDeps, events: unknown[]): Promise<BatchItemResu
       items.push({ ...prepareItem(raw), index });
       results.push(null);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+      if (!(err instanceof ApiError) && !(err instanceof DomainError)) throw err;
       const { status, body } = mapError(err);
       results.push({ status, body });
     }
