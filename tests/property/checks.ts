@@ -6,8 +6,10 @@
 import type { EventOutcome } from '../../src/domain/engine.ts';
 import { checkInvariants } from '../../src/domain/invariants.ts';
 import { UNITS } from '../../src/domain/ledger.ts';
+import { applyBp } from '../../src/domain/money.ts';
+import type { LotterySpec } from '../../src/domain/settings.ts';
 import type { EngineState } from '../../src/domain/state.ts';
-import { type Queue, allEntries, entryByNo, firstBadEntryAmount, firstPayableInQueue } from './probe.ts';
+import { type Queue, allEntries, entryByNo, firstBadEntryAmount, firstPayableInQueue, lineByNo, orderById } from './probe.ts';
 
 export type Found = [property: string, message: string];
 
@@ -17,11 +19,8 @@ export function checkLedgerAndAuditor(state: EngineState, out: Found[]): void {
   for (const unit of UNITS) {
     if (totals[unit].balanceSum !== 0) out.push(['ledger.unitSumsToZero', `${unit} balances sum to ${totals[unit].balanceSum}`]);
   }
-  try {
-    state.ledger.checkConservation();
-  } catch (err) {
-    out.push(['ledger.checkConservation', String(err)]);
-  }
+  // checkInvariants starts with ledger.checkConservation (the raw history replayed into fresh
+  // balances, each unit summing to zero) and reports its failure as a violation.
   for (const v of checkInvariants(state)) out.push(['auditor.checkInvariants', v]);
 }
 
@@ -236,4 +235,162 @@ export function checkWithdrawals(state: EngineState, open: ReadonlyMap<string, n
     const balance = account === undefined ? 0 : state.ledger.balance(account, 'CNY');
     if (balance !== (open.get(m.id) ?? 0)) out.push(['withdrawal.heldUntilDecided', `member ${m.id} has ${balance} withdrawing, open requests total ${open.get(m.id) ?? 0}`]);
   }
+}
+
+/**
+ * Settlement (结算, SPEC §3.4): a line's extraction enters a queue once, in full, only while the
+ * line is not refunded; a refund after settlement is absorbed by the platform once, for the same
+ * amount; a refund before settlement absorbs nothing. `settled` and `absorbed` are the run's
+ * record of line numbers so far.
+ */
+export function checkSettlement(state: EngineState, fromTransfer: number, settled: Set<number>, absorbed: Set<number>, out: Found[]): void {
+  const ledger = state.ledger;
+  for (let i = fromTransfer; i < ledger.size; i++) {
+    const t = ledger.get(i);
+    const flow = `${accountKind(t.debit).kind}>${accountKind(t.credit).kind}`;
+    if (flow !== 'funding>queue' && flow !== 'loss>funding') continue;
+    const line = t.causeKind === 'line' ? lineByNo(state, t.causeRef) : undefined;
+    if (!line) {
+      out.push(['settlement.perLine', `${flow} of ${t.amount} is not caused by a known line (${t.causeKind} ${t.causeRef})`]);
+      continue;
+    }
+    if (t.amount !== line.extractFen) out.push(['settlement.perLine', `${flow} of ${t.amount} for line ${line.no} whose extraction is ${line.extractFen}`]);
+    if (flow === 'funding>queue') {
+      if (settled.has(line.no)) out.push(['settlement.once', `line ${line.no} was settled twice`]);
+      if (line.refunded) out.push(['settlement.notAfterRefund', `line ${line.no} was settled although refunded`]);
+      settled.add(line.no);
+    } else {
+      if (!settled.has(line.no)) out.push(['settlement.absorbOnlySettled', `the platform absorbed line ${line.no} whose extraction never entered a queue`]);
+      if (absorbed.has(line.no)) out.push(['settlement.once', `line ${line.no} was absorbed twice`]);
+      absorbed.add(line.no);
+    }
+  }
+}
+
+/** What a refund must move, worked out from the state before it (SPEC §3.4 Refund, §3.5). */
+export interface RefundExpectation {
+  memberId: string;
+  entryNos: number[];
+  /** Entries of the refunded lines that must end cancelled (they were active or completed). */
+  cancelled: number[];
+  frozenFen: number;
+  clawbackFromCashFen: number;
+  clawbackShortfallFen: number;
+}
+
+export function expectRefund(state: EngineState, body: Record<string, unknown>): RefundExpectation | null {
+  const order = typeof body.orderId === 'string' ? orderById(state, body.orderId) : undefined;
+  if (!order) return null;
+  const all = order.lines;
+  const ids = Array.isArray(body.lineIds) ? (body.lineIds as string[]) : null;
+  const lines = ids ? all.filter((l) => ids.includes(l.id)) : all.filter((l) => !l.refunded);
+  if (lines.some((l) => l.refunded) || (ids && lines.length !== ids.length) || lines.length === 0) return null;
+  const member = order.member;
+  let frozen = 0;
+  let released = 0;
+  const entryNos: number[] = [];
+  const cancelled: number[] = [];
+  for (const line of lines) {
+    const e = line.entry;
+    if (!e) continue;
+    entryNos.push(e.no);
+    if (e.status === 'waiting' || e.status === 'rewarding' || e.status === 'completed') cancelled.push(e.no);
+    if (e.seq <= 0) continue;
+    frozen += e.frozenFen;
+    released += e.receivedFen - e.frozenFen - e.returnedFen;
+  }
+  const clawback = state.settings.base.clawbackAfterSale;
+  const cash = state.ledger.balance(member.cashAccount, 'CNY');
+  const fromCash = clawback ? Math.min(cash, released) : 0;
+  return {
+    memberId: member.id,
+    entryNos,
+    cancelled,
+    frozenFen: frozen,
+    clawbackFromCashFen: fromCash,
+    clawbackShortfallFen: clawback ? released - fromCash : 0,
+  };
+}
+
+export function checkRefund(state: EngineState, outcome: EventOutcome, fromTransfer: number, x: RefundExpectation, out: Found[]): void {
+  let frozen = 0;
+  let fromCash = 0;
+  let shortfall = 0;
+  for (let i = fromTransfer; i < state.ledger.size; i++) {
+    const t = state.ledger.get(i);
+    if (t.eventNo !== outcome.eventNo) continue;
+    const flow = `${accountKind(t.debit).kind}>${accountKind(t.credit).kind}`;
+    if (flow === 'frozen>queue') frozen += t.amount;
+    if (flow === 'cash>queue') fromCash += t.amount;
+    if (flow === 'loss>queue') shortfall += t.amount;
+  }
+  const got = { frozenFen: frozen, clawbackFromCashFen: fromCash, clawbackShortfallFen: shortfall };
+  const want = { frozenFen: x.frozenFen, clawbackFromCashFen: x.clawbackFromCashFen, clawbackShortfallFen: x.clawbackShortfallFen };
+  if (JSON.stringify(got) !== JSON.stringify(want)) out.push(['refund.returnsTheRightMoney', `refund of member ${x.memberId}'s entries ${x.entryNos.join(',')} moved ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`]);
+  for (const no of x.cancelled) {
+    const e = entryByNo(state, no);
+    if (e && e.status !== 'cancelled') out.push(['refund.cancelsEntries', `entry ${no} of a refunded line is ${e.status}`]);
+  }
+  for (const n of outcome.notices) {
+    if (n.kind === 'rewardReceived' && x.entryNos.includes(n.entryId)) out.push(['refund.refundedNotPaid', `refunded entry ${n.entryId} was paid ${n.amountFen} in its own refund`]);
+  }
+}
+
+/** What a lottery draw or an exchange must do, worked out from the entry before it. */
+export interface EntryExpectation {
+  type: 'lotteryDraw' | 'exchange';
+  entryNo: number;
+  pendingFen: number;
+  paidFen: number;
+  lottery: LotterySpec | null;
+  ratioBp: number | null;
+  /** Exchange: the ratio of the target (points, love or coupon) in force. */
+  targetBp: number | null;
+}
+
+function entryOf(state: EngineState, body: Record<string, unknown>) {
+  if (typeof body.entryId === 'number') return entryByNo(state, body.entryId);
+  const order = typeof body.orderId === 'string' ? orderById(state, body.orderId) : undefined;
+  return order?.lines.find((l) => l.id === body.lineId)?.entry ?? undefined;
+}
+
+export function expectEntryEvent(state: EngineState, body: Record<string, unknown>): EntryExpectation | null {
+  if (body.type !== 'lotteryDraw' && body.type !== 'exchange') return null;
+  const e = entryOf(state, body);
+  if (!e) return null;
+  const x = state.settings.base.exchange;
+  const targetBp = body.target === 'points' ? x.pointsBp : body.target === 'love' ? x.loveBp : body.target === 'coupon' ? x.couponBp : undefined;
+  return {
+    type: body.type,
+    entryNo: e.no,
+    pendingFen: e.totalFen - e.receivedFen,
+    paidFen: e.line.paidFen,
+    lottery: e.lottery,
+    ratioBp: typeof body.ratioBp === 'number' ? body.ratioBp : null,
+    targetBp: targetBp ?? null,
+  };
+}
+
+/** 抽奖 replaces the ratio and total with an allowed ratio, once; 权益兑换 converts the pending amount at the target's ratio. */
+export function checkEntryEvent(state: EngineState, outcome: EventOutcome, fromTransfer: number, x: EntryExpectation, out: Found[]): void {
+  const e = entryByNo(state, x.entryNo)!;
+  if (x.type === 'lotteryDraw') {
+    const l = x.lottery;
+    const allowed = l === null ? false : l.kind === 'fixed' ? l.ratiosBp.includes(e.ratioBp) : e.ratioBp >= l.minBp && e.ratioBp <= l.maxBp;
+    if (!allowed) out.push(['lottery.allowedRatio', `entry ${e.no} drew ${e.ratioBp} bp from ${JSON.stringify(l)}`]);
+    if (x.ratioBp !== null && e.ratioBp !== x.ratioBp) out.push(['lottery.givenRatio', `entry ${e.no} was given ${x.ratioBp} bp and holds ${e.ratioBp}`]);
+    if (e.totalFen !== applyBp(x.paidFen, e.ratioBp)) out.push(['lottery.newTotal', `entry ${e.no} total ${e.totalFen} is not ${x.paidFen} × ${e.ratioBp} bp`]);
+    if (!e.drawn || e.lottery !== null) out.push(['lottery.once', `entry ${e.no} can still be drawn after its draw`]);
+    return;
+  }
+  const units = x.targetBp === null ? 0 : applyBp(x.pendingFen, x.targetBp);
+  let credited = 0;
+  for (let i = fromTransfer; i < state.ledger.size; i++) {
+    const t = state.ledger.get(i);
+    if (t.eventNo !== outcome.eventNo) continue;
+    const kind = accountKind(t.debit).kind;
+    if (kind === 'pointsIssued' || kind === 'loveIssued' || kind === 'couponIssued') credited += t.amount;
+  }
+  if (credited !== units) out.push(['exchange.convertsPending', `entry ${e.no} exchanged ${x.pendingFen} pending at ${x.targetBp} bp for ${credited} units, expected ${units}`]);
+  if (e.status !== 'exchanged') out.push(['exchange.endsEntry', `entry ${e.no} is ${e.status} after its exchange`]);
 }

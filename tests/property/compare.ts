@@ -101,6 +101,33 @@ function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return true;
 }
 
+function isRecord(x: unknown): x is object {
+  return x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype;
+}
+
+type RecordComparator = (a: object, b: object, eq: (x: unknown, y: unknown) => boolean) => boolean;
+const RECORD_COMPARATORS = new Map<string, RecordComparator>();
+
+/**
+ * Field-by-field equality compiled for one record shape (its field names), so that each field is
+ * read at its own monomorphic site instead of through a generic keyed read.
+ */
+function recordComparator(sample: unknown): RecordComparator | null {
+  if (!isRecord(sample)) return null;
+  const keys = Object.keys(sample);
+  const id = keys.join('\u0000');
+  let compare = RECORD_COMPARATORS.get(id);
+  if (!compare) {
+    const terms = keys.map((k) => {
+      const f = JSON.stringify(k);
+      return `(a[${f}] === b[${f}] || eq(a[${f}], b[${f}]))`;
+    });
+    compare = new Function('a', 'b', 'eq', `return ${terms.length > 0 ? terms.join(' && ') : 'true'};`) as RecordComparator;
+    RECORD_COMPARATORS.set(id, compare);
+  }
+  return compare;
+}
+
 /** The fast yes/no walk; `Locator` repeats it with paths only when this says no. */
 class Equality {
   private readonly paired = new Map<object, object>();
@@ -148,13 +175,21 @@ class Equality {
 
   private maps(a: Map<unknown, unknown>, b: Map<unknown, unknown>): boolean {
     if (a.size !== b.size) return false;
+    const records = a.size >= 8 ? recordComparator(a.values().next().value) : null;
     const ib = b.entries();
+    let i = 0;
     for (const [ka, va] of a) {
       const [kb, vb] = ib.next().value as [unknown, unknown];
-      if (!this.eq(ka, kb) || !this.eq(va, vb)) return false;
+      if (!this.eq(ka, kb)) return false;
+      // Large side maps hold records of one shape: compare their fields with code compiled for
+      // that shape, and every 16th pair reflectively, which would notice a record of another shape.
+      const fast = records !== null && (i++ & 15) !== 0 && isRecord(va) && isRecord(vb);
+      if (!(fast ? records(va, vb, this.eqFn) : this.eq(va, vb))) return false;
     }
     return true;
   }
+
+  private readonly eqFn = (x: unknown, y: unknown): boolean => this.eq(x, y);
 
   /**
    * Own fields, by for…in (these objects have no enumerable inherited fields and both sides share

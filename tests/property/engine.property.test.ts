@@ -53,7 +53,7 @@ const MUST_HAPPEN = [
   'draw:seed ok', 'draw:ratio ok', 'draw:serviceSeed ok', 'exchange:points ok', 'exchange:love ok', 'exchange:coupon ok',
   'pointsTransfer ok', 'withdrawalRequested ok', 'withdrawalPaid ok', 'withdrawalRejected ok', 'pause ok', 'pause:queue ok', 'resume ok', 'resume:queue ok', 'reset ok', 'merge ok', 'tick ok',
   'replay replayed', 'notice:rewardReceived', 'notice:entryCleared', 'notice:entryCancelled', 'notice:pointsCredited',
-  'notice:lotteryResult', 'refund:returnedToQueue', 'refund:absorbedByPlatform', 'scheduled:{"reset":tru',
+  'notice:lotteryResult', 'refund:returnedToQueue', 'refund:absorbedByPlatform', 'refund:frozenReturned', 'refund:clawbackFromCash', 'scheduled:{"reset":tru',
 ];
 
 function missing(stats: Map<string, number>): string[] {

@@ -36,7 +36,7 @@ export interface Op {
 
 /** Relative frequencies: mostly orders and their lifecycle, with every other kind mixed in. */
 export const OP_WEIGHTS: readonly (readonly [OpKind, number])[] = [
-  ['paid', 30],
+  ['paid', 24],
   ['completed', 13],
   ['refunded', 6],
   ['draw', 4],
@@ -50,9 +50,9 @@ export const OP_WEIGHTS: readonly (readonly [OpKind, number])[] = [
   ['merge', 0.2],
   ['withdraw', 2],
   ['tick', 6],
-  ['invalid', 9],
-  ['replay', 4],
-  ['conflict', 2],
+  ['invalid', 7],
+  ['replay', 3],
+  ['conflict', 1.5],
 ];
 
 /** The operation sequence of a long run, regenerated from its seed alone. */

@@ -4,7 +4,7 @@
  * them through the views (the engine's own vocabulary: an entry's status, total, received amount,
  * queue and sequence) so that a change of storage touches this file only.
  */
-import { Entry, type Order, type Queue } from '../../src/domain/model.ts';
+import { Entry, Line, type Order, type Queue } from '../../src/domain/model.ts';
 import { applyBp } from '../../src/domain/money.ts';
 import type { EngineState } from '../../src/domain/state.ts';
 import { STATUS_CODE } from '../../src/domain/tables.ts';
@@ -23,6 +23,11 @@ export function entryByNo(state: EngineState, no: number): Entry | undefined {
 
 export function allEntries(state: EngineState): Iterable<Entry> {
   return state.allEntries();
+}
+
+/** The line with this number (1-based), or undefined. */
+export function lineByNo(state: EngineState, no: number): Line | undefined {
+  return no >= 1 && no <= state.lines.length ? new Line(state, no - 1) : undefined;
 }
 
 export function orderById(state: EngineState, id: string): Order | undefined {

@@ -20,14 +20,21 @@ import type { ResetSchedule } from '../../src/domain/calendar.ts';
 import type { EventOutcome } from '../../src/domain/engine.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import {
+  type EntryExpectation,
   type Found,
+  type RefundExpectation,
   checkAllNotices,
   checkEntriesAndBalances,
+  checkEntryEvent,
   checkHeadTakesAll,
   checkLedgerAndAuditor,
   checkPayouts,
+  checkRefund,
+  checkSettlement,
   checkTransfers,
   checkWithdrawals,
+  expectEntryEvent,
+  expectRefund,
 } from './checks.ts';
 import { locateDifference, statesEqual } from './compare.ts';
 import { stateDigest } from './digest.ts';
@@ -123,6 +130,8 @@ export class Runner {
   readonly log: LoggedSubmission[] = [];
   private readonly seen = new Map<string, Violation>();
   private readonly paidSoFar = new Map<number, number>();
+  private readonly settledLines = new Set<number>();
+  private readonly absorbedLines = new Set<number>();
   private step = 0;
   /** The store refused further work after an internal error: nothing more can be checked. */
   dead = false;
@@ -217,6 +226,9 @@ export class Runner {
     const schedule: ResetSchedule | null = state.settings.base.reset;
     const offset = zoneOffsetMs(state.calendar.timeZone);
     const pickersBefore = this.checked ? pickerSummary(w) : '';
+    const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+    const refund: RefundExpectation | null = this.checked && isObject && body.type === 'refunded' ? expectRefund(state, body) : null;
+    const entryEvent: EntryExpectation | null = this.checked && isObject ? expectEntryEvent(state, body) : null;
 
     let reply: Reply;
     try {
@@ -299,6 +311,14 @@ export class Runner {
       checkPayouts(state, outcome!, this.paidSoFar, found);
       checkHeadTakesAll(state, outcome!, found);
       checkTransfers(state, outcome!, prevTransfers, prevEventNo, this.owners(sub.body), found);
+      checkSettlement(state, prevTransfers, this.settledLines, this.absorbedLines, found);
+      if (entryEvent) checkEntryEvent(state, outcome!, prevTransfers, entryEvent, found);
+      if (refund) {
+        checkRefund(state, outcome!, prevTransfers, refund, found);
+        if (refund.frozenFen > 0) this.count('refund:frozenReturned');
+        if (refund.clawbackFromCashFen > 0) this.count('refund:clawbackFromCash');
+        if (refund.clawbackShortfallFen > 0) this.count('refund:clawbackShortfall');
+      }
       const open = new Map<string, number>();
       for (const x of w.withdrawals.values()) if (x.status === 'requested') open.set(x.memberId, (open.get(x.memberId) ?? 0) + x.amountFen);
       checkWithdrawals(state, open, found);
