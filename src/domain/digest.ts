@@ -49,6 +49,7 @@ export function stateDigest(state: EngineState): string {
   h.num(state.eventNo);
   h.num(state.now);
   h.num(state.nextResetAt ?? -1);
+  h.num(state.entitlementIssuedFen);
   h.json(state.settings);
 
   const t = state.lines;

@@ -5,6 +5,7 @@
  */
 import { Context } from './context.ts';
 import { reject } from './errors.ts';
+import { VOLUME_MAX_FEN } from './money.ts';
 import type { EngineEvent } from './events.ts';
 import { applyMerge, applyMember, applyPause, applyReset, applySettings } from './handlers/admin.ts';
 import { applyCompleted } from './handlers/completed.ts';
@@ -65,6 +66,13 @@ function dispatch(ctx: Context, event: EngineEvent): unknown {
 export function applyEvent(state: EngineState, event: EngineEvent): EventOutcome {
   if (event.at < state.now) {
     reject('CLOCK_WENT_BACKWARDS', `event time ${event.at} is before the engine's time ${state.now}`, { at: event.at, now: state.now });
+  }
+  if (state.ledger.volumeMax >= VOLUME_MAX_FEN || state.entitlementIssuedFen >= VOLUME_MAX_FEN) {
+    // Past this, sums could stop being exact integers: refuse rather than risk a wrong fen.
+    reject('LIMIT_EXCEEDED', 'the platform reached the engine\'s exact-arithmetic bound (2^52 fen of volume in one unit)', {
+      volumeMax: state.ledger.volumeMax,
+      entitlementIssuedFen: state.entitlementIssuedFen,
+    });
   }
   const scheduled = runDueSteps(state, event.at);
   const ctx = new Context(state, state.eventNo + 1, event.at);

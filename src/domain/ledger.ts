@@ -133,6 +133,8 @@ export class Ledger {
   private nameHashes: Uint32Array;
   /** Balances for account `a` in unit `u` live at index a * UNIT_COUNT + u. */
   private balances: Float64Array;
+  /** Running sum of transfer amounts per unit: while it stays below 2^53 every balance is exact. */
+  private readonly volumes = new Float64Array(4);
   private accountCapacity: number;
 
   // Transfer columns; only the first `count` rows are meaningful.
@@ -298,6 +300,7 @@ export class Ledger {
     this.count = i + 1;
     bal[di] = newDebit;
     bal[ci] = newCredit;
+    this.volumes[u]! += amount;
   }
 
   /** Credits minus debits of `account` in `unit`. */
@@ -325,6 +328,11 @@ export class Ledger {
   /** Every transfer in recording order. */
   *entries(): IterableIterator<TransferView> {
     for (let i = 0; i < this.count; i++) yield this.get(i);
+  }
+
+  /** The largest running transfer volume over all units (see `volumes`). */
+  get volumeMax(): number {
+    return Math.max(...this.volumes);
   }
 
   totals(): Record<Unit, UnitTotals> {
@@ -465,6 +473,7 @@ export class Ledger {
       const ci = (this.credits[i] as number) * UNIT_COUNT + u;
       bal[di] = (bal[di] as number) + amount;
       bal[ci] = (bal[ci] as number) - amount;
+      this.volumes[u]! -= amount;
     }
     this.count = size;
     // A digest prefix that reached into the removed transfers is no longer a prefix of the history.

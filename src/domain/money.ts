@@ -7,16 +7,24 @@
 import { assert, reject } from './errors.ts';
 
 /**
- * The largest amount the engine accepts: 10 billion yuan in fen. The bound exists so that
- * `applyBp` can stay on plain number arithmetic; it is far above any real order or balance.
+ * The largest amount the engine accepts for one line or request: 100 million yuan in fen, far
+ * above any real order line. With ratios bounded by BP_MAX, one event then moves at most about
+ * 10^15 of any unit, well inside the exact range of a double (see VOLUME_MAX_FEN).
  */
-export const AMOUNT_MAX_FEN = 1_000_000_000_000;
+export const AMOUNT_MAX_FEN = 10_000_000_000;
 
 /** One hundred percent in basis points. */
 export const BP_ONE = 10_000;
 
-/** The largest ratio the engine accepts: 10,000% (a rebate of one hundred times the price). */
-export const BP_MAX = 1_000_000;
+/** The largest ratio the engine accepts: 1,000% (a rebate of ten times the price). */
+export const BP_MAX = 100_000;
+
+/**
+ * The exact-arithmetic bound: the engine accepts events while every unit's total ledger volume
+ * and the entitlements it ever issued stay below 2^52 (about 45 trillion yuan). Then every sum
+ * it keeps is an exact integer, with room for the largest single event above it.
+ */
+export const VOLUME_MAX_FEN = 2 ** 52;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 

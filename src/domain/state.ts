@@ -62,6 +62,8 @@ export class EngineState {
   readonly turnoverByDay = new Map<number, [number, number]>();
   /** Platform days whose turnover already paid a dividend. */
   readonly dividendDays = new Set<number>();
+  /** Every entitlement ever issued (stream and pool entries, lottery increases): the exact-arithmetic guard. */
+  entitlementIssuedFen = 0;
   /** Withdrawal requests by the shop's id. */
   readonly withdrawals = new Map<string, Withdrawal>();
   /** Line plans by path, rebuilt whenever settings change. */

@@ -52,6 +52,7 @@ export function applyLotteryDraw(ctx: Context, ref: EntryRef, seed: number | und
   const queue = entry.queue;
   const totalFen = applyBp(entry.line.paidFen, bp);
   queue.pendingFen += totalFen - entry.totalFen;
+  ctx.state.entitlementIssuedFen += Math.max(0, totalFen - entry.totalFen);
   entry.ratioBp = bp; // the total follows the ratio
   entry.lottery = null;
   entry.drawn = true;

@@ -121,6 +121,7 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
   const entryNo = state.entryRows.length;
   t.entryNo[row] = entryNo;
   t.ratioBp[row] = ratio.bp;
+  state.entitlementIssuedFen += totalFen;
   t.queue[row] = queue.no;
   ctx.notifyRaw('entryCreated', member, entryNo, totalFen);
   if (!cash) {

@@ -171,6 +171,7 @@ export function joinPrograms(ctx: Context, line: Line, rewardsFen: number, deduc
     const member = line.order.member;
     const entry = new PoolEntry(state.poolEntryCount + 1, pool, pool.entries.length + 1, member, line, applyBp(line.paidFen, program.rewardBp), ctx.at + lockDaysFor(program, line) * MS_PER_DAY, fundingFen);
     state.poolEntryCount++;
+    state.entitlementIssuedFen += entry.totalFen;
     pool.entries.push(entry);
     const mine = pool.byMember.get(member);
     if (mine) mine.push(entry);
