@@ -1,8 +1,27 @@
 /**
  * Property tests of the whole engine through the app service (QrebateService over MemoryStore,
- * a test clock, a seeded random source): long seeded runs mixing every event kind, valid and
- * deliberately invalid, with every property checked after every step (runner.ts), plus a short
- * fast-check property that shrinks a failure to a short counterexample.
+ * a test clock the runs advance, a seeded random source). Long seeded runs mix every event kind,
+ * valid and deliberately invalid, and check after every step (runner.ts, checks.ts):
+ *
+ * - ledger: every unit's balances sum to zero (totals() and the auditor's checkConservation), the
+ *   auditor (checkInvariants) finds nothing, every transfer carries its step's event number, is a
+ *   movement its event type may make, and moves only the concerned member's money;
+ * - bounds: no entry over its total, no negative member, queue or withdrawing balance;
+ * - FIFO, from the step's rewardReceived notices and the entries alone: each queue pays in rising
+ *   sequence, the head in full before the next, nothing while paused, only completed orders under
+ *   completedFirst, and never past an earlier entry still payable after the event; no queue keeps
+ *   money that a payable entry could take; the notices add up to the ledger and to each entry;
+ * - settlement, refunds, draws and exchanges against amounts worked out before the event;
+ * - scheduled resets: exactly one step per occurrence since the previous event (schedule.ts);
+ * - idempotency: a repeat (even with keys reordered) returns the first outcome and changes nothing,
+ *   a changed payload under a used key is IDEMPOTENCY_CONFLICT;
+ * - rejections: every deliberately invalid operation is rejected with its code and changes nothing
+ *   (field by field against a lockstep shadow service that has not seen it);
+ * - determinism: a seed's run repeated gives the same ledger hash and state digest (digest.ts).
+ *
+ * A short fast-check property shrinks any failure to a few operations; three more properties
+ * own amounts and ratios at their documented bounds. The last block pins engine bugs these
+ * tests found, as minimal event sequences.
  *
  * Environment (all optional):
  *   QREBATE_PROPERTY_OPS      operations per long run (default 10000)
@@ -11,14 +30,15 @@
  *   QREBATE_PROPERTY_FC_RUNS  fast-check runs (default 200)
  *   QREBATE_PROPERTY_FC_OPS   operations per fast-check run, at most (default 200)
  *   QREBATE_PROPERTY_FC_SEED  fast-check's seed (default 4242)
- * A failing long run names its seed and step; `npx tsx tests/property/minimize.ts <seed> <ops>`
- * shrinks it to a short event sequence.
+ * A failing long run names its seed and step; `npx tsx tests/property/minimize.ts <seed> <ops>
+ * [property]` shrinks it to a short event sequence.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QrebateService } from '../../src/app/service.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { checkInvariants } from '../../src/domain/invariants.ts';
+import { LIMITS } from '../../src/domain/limits.ts';
 import { AMOUNT_MAX_FEN, BP_MAX } from '../../src/domain/money.ts';
 import type { EngineState } from '../../src/domain/state.ts';
 import { MemoryStore } from '../../src/store/memory/memory-store.ts';
@@ -238,6 +258,31 @@ describe('the engine at the documented bounds of amounts and ratios', () => {
       ),
       { seed: FC_SEED, numRuns: Math.max(50, FC_RUNS) },
     );
+  });
+
+  it('stays exact up to the largest queue the bounds allow, and refuses whole whatever would pass it', () => {
+    // Orders of LIMITS.linesPerOrderMax lines at AMOUNT_MAX_FEN and a ratio just under BP_MAX
+    // (odd totals, so any rounding would show) until the engine refuses one.
+    const twins = twinServices();
+    submitBoth(twins, 's', { type: 'settings', settings: { base: { defaultBp: BP_MAX - 1, extractBp: 10_000 } } });
+    submitBoth(twins, 'm', { type: 'member', memberId: 'A' });
+    const order = (o: number) => ({
+      type: 'paid', orderId: `o${o}`, memberId: 'A',
+      lines: Array.from({ length: LIMITS.linesPerOrderMax }, (_, i) => ({ lineId: `l${i}`, channel: 'mall', productId: 'p1', paidFen: AMOUNT_MAX_FEN - i - o * 1_000 })),
+    });
+    let refused: unknown = null;
+    for (let o = 0; o < 1_000 && refused === null; o++) {
+      try {
+        twins[0].service.submit(`p${o}`, order(o));
+      } catch (err) {
+        refused = err;
+        break;
+      }
+      twins[1].service.submit(`p${o}`, order(o));
+    }
+    expect(refused, 'some order is refused before queue totals leave exact arithmetic').toBeInstanceOf(DomainError);
+    expect(checkInvariants(twins[0].store.state)).toEqual([]);
+    expect(locateDifference(twins[0].store.state, twins[1].store.state), 'the refused order changed nothing').toBeNull();
   });
 
   it('keeps every queue total exact when large entries fill one queue', () => {

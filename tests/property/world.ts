@@ -5,6 +5,7 @@
  * (which orders are open, which entries are drawable), never to decide what the right outcome is.
  */
 import { QrebateService } from '../../src/app/service.ts';
+import { AMOUNT_MAX_FEN } from '../../src/domain/money.ts';
 import type { Clock, RandomSource } from '../../src/app/ports.ts';
 import type { EngineState } from '../../src/domain/state.ts';
 import { MemoryStore } from '../../src/store/memory/memory-store.ts';
@@ -242,8 +243,8 @@ export class World {
       [() => r.int(1, 99), 12],
       [() => 0, 4],
       [() => r.int(50_000, 2_000_000), 20],
-      [() => r.int(10_000_000, 1_000_000_000), 3],
-      [() => 1_000_000_000_000, 1],
+      [() => r.int(10_000_000, Math.min(1_000_000_000, AMOUNT_MAX_FEN)), 3],
+      [() => AMOUNT_MAX_FEN, 1],
     ])();
   }
 
@@ -474,7 +475,7 @@ export class World {
       case 1:
         return this.bad('paid.fractionalAmount', paid([{ ...goodLine(), paidFen: r.int(1, 10_000) + 0.5 }]), amountCodes);
       case 2:
-        return this.bad('paid.hugeAmount', paid([goodLine(), { ...goodLine(), lineId: 'l2', paidFen: r.pick([1_000_000_000_001, 2 ** 53, 1e20]) }]), amountCodes);
+        return this.bad('paid.hugeAmount', paid([goodLine(), { ...goodLine(), lineId: 'l2', paidFen: r.pick([AMOUNT_MAX_FEN + 1, 2 ** 53, 1e20]) }]), amountCodes);
       case 3:
         return this.bad('paid.negativeDeduction', paid([{ ...goodLine(), deductedFen: -1 }]), amountCodes);
       case 4:
@@ -569,7 +570,7 @@ export class World {
         const from = r.pick(members);
         const to = r.pick(members.filter((m) => m !== from));
         const points = this.points(from) + r.int(1, 1000);
-        const codes = points > 1_000_000_000_000 ? ['INVALID_AMOUNT'] : ['INSUFFICIENT_POINTS'];
+        const codes = points > AMOUNT_MAX_FEN ? ['INVALID_AMOUNT'] : ['INSUFFICIENT_POINTS'];
         return this.bad('transfer.insufficient', { type: 'pointsTransfer', fromMemberId: from, toMemberId: to, points }, codes);
       }
       case 32:
@@ -577,7 +578,7 @@ export class World {
       case 33:
         return this.bad('transfer.unknownMember', { type: 'pointsTransfer', fromMemberId: member, toMemberId: 'ghost', points: 1 }, ['UNKNOWN_MEMBER']);
       case 34:
-        return this.bad('transfer.badPoints', { type: 'pointsTransfer', fromMemberId: member, toMemberId: 'm1', points: r.pick([0, -1, 1.5, 1e13]) }, amountCodes);
+        return this.bad('transfer.badPoints', { type: 'pointsTransfer', fromMemberId: member, toMemberId: 'm1', points: r.pick([0, -1, 1.5, AMOUNT_MAX_FEN + 1]) }, amountCodes);
       case 35:
         return this.bad('pause.unknownQueue', { type: r.pick(['pause', 'resume']), queue: 'no-such-queue' }, ['UNKNOWN_QUEUE']);
       case 36:
@@ -619,7 +620,7 @@ export class World {
       case 46: {
         const cash = this.cash(member);
         const amountFen = cash + r.int(1, 1_000);
-        const codes = amountFen > 1_000_000_000_000 ? ['INVALID_AMOUNT'] : ['INSUFFICIENT_FUNDS'];
+        const codes = amountFen > AMOUNT_MAX_FEN ? ['INVALID_AMOUNT'] : ['INSUFFICIENT_FUNDS'];
         return this.bad('withdraw.overCash', { type: 'withdrawalRequested', withdrawalId: `bad-w${this.keyNo}`, memberId: member, amountFen }, codes);
       }
       case 47:
