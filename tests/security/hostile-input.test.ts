@@ -97,7 +97,7 @@ for (const kind of STORE_KINDS) {
       expect(tally.byRoute.size).toBe(routes.filter((r) => r.method !== 'GET').length);
       expect(Object.prototype).not.toHaveProperty('polluted');
       console.info(summary(kind.name, tally));
-    });
+    }, Math.max(120_000, RUNS * 20)); // room for big runs on a busy machine: 20 ms a request
 
     it('leaves a log that replays to the same state, and the auditor finds nothing', async () => {
       const live = stateDigest(shop.service.engine);

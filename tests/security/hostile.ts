@@ -148,7 +148,7 @@ const badLines: fc.Arbitrary<unknown> = fc.oneof(
 
 type FieldKind =
   | 'badId' | 'badRef' | 'amount' | 'bp' | 'entryId' | 'seed' | 'points' | 'target' | 'channel' | 'text64' | 'weight' | 'date' | 'lines' | 'refList' | 'queueList'
-  | 'url' | 'secret' | 'kinds' | 'bool';
+  | 'url' | 'secret' | 'kinds' | 'bool' | 'referrer';
 
 const FIELD_VALUES: Record<FieldKind, fc.Arbitrary<unknown>> = {
   badId,
@@ -170,6 +170,7 @@ const FIELD_VALUES: Record<FieldKind, fc.Arbitrary<unknown>> = {
   secret: fc.constantFrom<unknown>('', 'short', 'x'.repeat(257), 1, null, [], {}),
   kinds: fc.constantFrom<unknown>([], 'x', ['nope'], ['*', '*'], ['*', 'rewardReceived'], [1], null, {}),
   bool: fc.constantFrom<unknown>('true', 1, 0, null, [], {}),
+  referrer: badRef.filter((v) => v !== null), // null clears the referrer: valid
 };
 
 /**
@@ -193,7 +194,7 @@ const FIELDS: Readonly<Record<string, [Path, FieldKind][]>> = {
   orderPaid: ORDER_FIELDS,
   orderCompleted: [[['orderId'], 'badRef']],
   orderRefunded: [[['orderId'], 'badRef'], [['lineIds'], 'refList']],
-  putMember: [[['nickname'], 'text64'], [['level'], 'text64'], [['teamLevel'], 'text64'], [['referrerId'], 'badRef'], [['shareholderWeight'], 'weight']],
+  putMember: [[['nickname'], 'text64'], [['level'], 'text64'], [['teamLevel'], 'text64'], [['referrerId'], 'referrer'], [['shareholderWeight'], 'weight']],
   lotteryDraw: [[['entryId'], 'entryId'], [['seed'], 'seed'], [['ratioBp'], 'bp']],
   exchange: [[['entryId'], 'entryId'], [['target'], 'target']],
   pointsTransfer: [[['toMemberId'], 'badRef'], [['points'], 'points']],

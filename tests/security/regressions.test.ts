@@ -121,4 +121,23 @@ describe('known gaps (found by these suites, outside the files this suite may ch
       await shop.dispose();
     }
   });
+
+  // Program ids are settings keys, never checked like ids: a NUL in one is stored, and every
+  // order of the program's products then fails on PostgreSQL (a text column cannot hold U+0000
+  // and the pool account is pool:<id>): a 500 for each. Memory and SQLite accept it. The fix is
+  // to check program ids (program-settings.ts validatePrograms) with isPlainText from events.ts.
+  it.fails('PUT /v1/settings refuses a program id with a control character', async () => {
+    const shop = await openShop(STORE_KINDS[0]!);
+    try {
+      const res = await shop.app.inject({
+        method: 'PUT',
+        url: '/v1/settings',
+        headers: { authorization: ADMIN, 'content-type': 'application/json', 'idempotency-key': 'program-nul' },
+        payload: JSON.stringify({ programs: { 'g\u0000': { fundingBasis: 'sales', fundingBp: 1_000, rewardBp: 10_000 } } }),
+      });
+      expect(res.statusCode).toBe(400);
+    } finally {
+      await shop.dispose();
+    }
+  });
 });

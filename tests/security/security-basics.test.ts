@@ -13,12 +13,16 @@ import { type AuthConfig, hashApiKey, signMemberToken } from '../../src/api/auth
 import { AUTH, TestClock, seeds } from '../../src/api/test-support.ts';
 import { stateDigest } from '../../src/domain/digest.ts';
 import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
-import { HOUR, SECRETS, STORE_KINDS, type Shop, errorShapeProblems, mallLine, openShop, seedShop } from './support.ts';
+import { HOUR, SECRETS, STORE_KINDS, type Shop, WEBHOOK_SECRET, errorShapeProblems, mallLine, openShop, seedShop } from './support.ts';
 
-/** What must never be written anywhere but the configuration of the party that owns it. */
+/**
+ * What must never be written anywhere but the configuration of the party that owns it. The
+ * webhook secret is the one exception for the database, which must keep it to sign deliveries.
+ */
 function secretsOf(shop: Pick<Shop, 'clock'>) {
   const token = signMemberToken(SECRETS.member, 'A', shop.clock.now() + HOUR);
-  return { token, signature: token.split('.')[1]!, all: [...Object.values(SECRETS), token, token.split('.')[1]!, ...AUTH.apiKeys.map((k) => k.hash)] };
+  const stored = [...Object.values(SECRETS), token, token.split('.')[1]!, ...AUTH.apiKeys.map((k) => k.hash)];
+  return { token, stored, all: [...stored, WEBHOOK_SECRET] };
 }
 
 /** Requests carrying every credential in every shape a client might get wrong. */
@@ -54,7 +58,7 @@ for (const kind of STORE_KINDS) {
         await shop.dispose();
       });
 
-      it('keeps API keys, member tokens, the member-token secret and key hashes out of the log stream and the answers', async () => {
+      it('keeps API keys, member tokens, the member-token secret, key hashes and webhook secrets out of the log stream and the answers', async () => {
         const { token, all } = secretsOf(shop);
         const answers: string[] = [];
         const requests: { method: 'GET' | 'POST' | 'PUT'; url: string; body?: unknown }[] = [
@@ -66,6 +70,12 @@ for (const kind of STORE_KINDS) {
           { method: 'PUT', url: '/v1/members/A', body: { nickname: 'Ann' } },
           { method: 'GET', url: '/v1/members/%ZZ/view' }, // a framework error, logged by fastify
           { method: 'GET', url: '/nowhere' },
+          ...(shop.webhooks
+            ? [
+                { method: 'PUT' as const, url: '/v1/webhooks/w-2', body: { url: 'https://shop.example/hook', secret: WEBHOOK_SECRET } },
+                { method: 'GET' as const, url: '/v1/webhooks' },
+              ]
+            : []),
         ];
         let n = 0;
         for (const authorization of credentialShapes(token)) {
@@ -93,14 +103,14 @@ for (const kind of STORE_KINDS) {
       });
 
       it('keeps them out of the event log (and, on SQLite, out of the database files)', async () => {
-        const { all } = secretsOf(shop);
+        const { stored: secrets } = secretsOf(shop);
         const stored = JSON.stringify(await shop.log.readSince(0));
-        for (const secret of all) expect(stored.includes(secret)).toBe(false);
+        for (const secret of secrets) expect(stored.includes(secret)).toBe(false);
         if (shop.log instanceof SqliteEventLog) {
           const dir = dirname(shop.log.path);
           const bytes = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('');
           expect(bytes.length).toBeGreaterThan(0);
-          for (const secret of all) expect(bytes.includes(secret), secret.slice(0, 12)).toBe(false);
+          for (const secret of secrets) expect(bytes.includes(secret), secret.slice(0, 12)).toBe(false);
         }
       });
     });
