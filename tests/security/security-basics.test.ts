@@ -207,7 +207,7 @@ for (const kind of STORE_KINDS) {
       ];
       const ascii = (s: string) => /^[\x20-\x7e]*$/.test(s);
 
-      it('round-trips injection strings through every text field: ids, nicknames, levels, lines, products, stores, queues, programs and idempotency keys', async () => {
+      it('round-trips injection strings through every text field: ids, nicknames, levels, lines, products, stores, queues, programs, webhooks and idempotency keys', async () => {
         const programs = Object.fromEntries(INJECTIONS.slice(0, 8).map((s, i) => [`g${i}${s}`, { fundingBasis: 'sales', fundingBp: 1_000, rewardBp: 10_000, products: [`p${s}`] }]));
         // mallQueue off: every product gets its own queue, product:<id>, so product ids become queue keys.
         const settings = await shop.call('PUT', '/v1/settings', { key: 'settings-injection', body: { base: { defaultBp: 10_000, extractBp: 1_000, mallQueue: false, exchange: { pointsBp: 10_000 } }, programs } });
@@ -262,6 +262,25 @@ for (const kind of STORE_KINDS) {
         const pools = (await shop.call('GET', '/v1/pools')).json().pools as { programId: string }[];
         expect(pools.map((p) => p.programId).sort()).toEqual(Object.keys(programs).sort());
 
+        // Webhooks (ids are [A-Za-z0-9_.-] only): the URL and the secret are free text.
+        if (shop.webhooks) {
+          const hooks = INJECTIONS.map((s, i) => ({ id: `inj-${i}`, url: `https://shop.example/hook?q=${s}`, secret: `secret ${s}`.padEnd(16, '.') }));
+          for (const hook of hooks) {
+            const res = await shop.call('PUT', `/v1/webhooks/${hook.id}`, { body: { url: hook.url, secret: hook.secret } });
+            expect(res.statusCode, `${hook.url}: ${res.body}`).toBe(201);
+          }
+          const listed = (await shop.call('GET', '/v1/webhooks')).json().webhooks as { id: string; url: string }[];
+          for (const hook of hooks) expect(listed.find((w) => w.id === hook.id)?.url).toBe(hook.url);
+          if (shop.log instanceof SqliteEventLog) {
+            const db = new Database(shop.log.path, { readonly: true });
+            try {
+              for (const hook of hooks) expect(db.prepare('SELECT secret FROM webhooks WHERE id = ?').get(hook.id)).toEqual({ secret: hook.secret });
+            } finally {
+              db.close();
+            }
+          }
+        }
+
         // The log holds each key exactly as sent, and every event replays to the same state.
         const logged = await shop.log.readSince(0);
         const keys = new Set(logged.map((e) => e.key));
@@ -283,7 +302,7 @@ for (const kind of STORE_KINDS) {
         const db = new Database(log.path, { readonly: true });
         try {
           const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-          expect(tables).toEqual(expect.arrayContaining(['events', 'ledger_transfers', 'meta', 'schema_migrations']));
+          expect(tables).toEqual(expect.arrayContaining(['events', 'ledger_transfers', 'meta', 'schema_migrations', 'webhooks']));
           const { events } = db.prepare('SELECT count(*) AS events FROM events').get() as { events: number };
           expect(events).toBe((await shop.log.readSince(0)).length);
           const { transfers } = db.prepare('SELECT count(*) AS transfers FROM ledger_transfers').get() as { transfers: number };
