@@ -12,6 +12,7 @@ import { DomainError, assert, reject } from '../domain/errors.ts';
 import { type EngineEvent, parseEvent } from '../domain/events.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { hasDueSteps } from '../domain/scheduler.ts';
+import { isPlainText } from '../domain/text.ts';
 import { EngineState } from '../domain/state.ts';
 import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from './event-log.ts';
 import { canonicalJson, fingerprint } from './fingerprint.ts';
@@ -195,6 +196,7 @@ export class DurableService {
       reject('INVALID_ID', `the idempotency key must be 1 to ${LIMITS.idLengthMax} characters`, { field: 'idempotencyKey' });
     }
     if (key.startsWith('~')) reject('INVALID_ID', 'idempotency keys starting with ~ are reserved for the engine', { field: 'idempotencyKey' });
+    if (!isPlainText(key)) reject('INVALID_ID', 'an idempotency key must not hold control characters or lone surrogates', { field: 'idempotencyKey' });
     const raw = input as Record<string, unknown> | null;
     const stamped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.at === undefined;
     const event = parseEvent(stamped ? { ...raw, at: Math.max(this.clock.now(), this.state.now) } : input);

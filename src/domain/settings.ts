@@ -7,6 +7,7 @@ import type { ResetSchedule, RewardWindowsSpec } from './calendar.ts';
 import { compileWindows, makeCalendar, validateResetSchedule } from './calendar.ts';
 import { reject } from './errors.ts';
 import { AMOUNT_MAX_FEN, BP_MAX, checkBp } from './money.ts';
+import { isPlainText } from './text.ts';
 import { LIMITS } from './limits.ts';
 import { type ProgramSettings, validatePrograms } from './programs/program-settings.ts';
 import { type RewardSettings, defaultRewards, validateRewards } from './rewards/reward-settings.ts';
@@ -238,7 +239,7 @@ function validateLayerMap(x: unknown, path: string): Record<string, LayerSetting
   const keys = Object.keys(x);
   if (keys.length > LIMITS.layerEntriesMax) fail(path, `holds more than ${LIMITS.layerEntriesMax} entries`);
   for (const id of keys) {
-    if (id.length === 0 || id.length > LIMITS.idLengthMax) fail(path, 'has an empty or over-long id', id);
+    if (id.length === 0 || id.length > LIMITS.idLengthMax || !isPlainText(id)) fail(path, 'has an empty, over-long or control-character id', id);
     out[id] = validateLayer(x[id], `${path}.${id}`);
   }
   return out;
@@ -313,7 +314,7 @@ function validateDisplay(x: unknown): DisplaySettings {
   if (!isObject(x)) fail('base.display', 'must be an object');
   const out = { ...DEFAULT_DISPLAY };
   for (const key of Object.keys(x)) {
-    if (!(key in out)) fail(`base.display.${key}`, 'is not a display toggle');
+    if (!Object.hasOwn(out, key)) fail(`base.display.${key}`, 'is not a display toggle');
     out[key as keyof DisplaySettings] = bool(x[key], `base.display.${key}`);
   }
   return out;

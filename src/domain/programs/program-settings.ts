@@ -4,6 +4,7 @@
  */
 import { parseTimeOfDay } from '../calendar.ts';
 import { reject } from '../errors.ts';
+import { isPlainText } from '../text.ts';
 import { AMOUNT_MAX_FEN, BP_ONE, checkBp } from '../money.ts';
 import type { Channel } from '../settings.ts';
 
@@ -134,7 +135,7 @@ export function validatePrograms(x: unknown): Record<string, ProgramSettings> {
   const ids = Object.keys(x);
   if (ids.length > PROGRAMS_MAX) fail('INVALID_SETTINGS', 'programs', `at most ${PROGRAMS_MAX} programs`);
   for (const id of ids) {
-    if (id.length === 0 || id.length > 64) fail('INVALID_SETTINGS', 'programs', 'has an empty or over-long program id', id);
+    if (id.length === 0 || id.length > 64 || !isPlainText(id)) fail('INVALID_SETTINGS', 'programs', 'has an empty, over-long or control-character program id', id);
     out[id] = validateProgram(x[id], `programs.${id}`, id);
   }
   return out;
