@@ -207,7 +207,7 @@ const FIELDS: Readonly<Record<string, [Path, FieldKind][]>> = {
   putWebhook: [[['url'], 'url'], [['secret'], 'secret'], [['kinds'], 'kinds'], [['enabled'], 'bool']],
 };
 
-/** Settings documents that validateSettings must refuse (the prototype-key display bug aside). */
+/** Settings documents that validateSettings must refuse. */
 const badSettings: fc.Arbitrary<[string, unknown]> = (() => {
   const doc = SHOP_SETTINGS as Record<string, unknown>;
   const at = (path: Path, value: fc.Arbitrary<unknown>, label: string) => value.map((v): [string, unknown] => [label, setAt(doc, path, v)]);
@@ -224,6 +224,14 @@ const badSettings: fc.Arbitrary<[string, unknown]> = (() => {
     at(['base', 'strandedAfterDays'], fc.constantFrom<unknown>(-1, 3_651, 1.5, '30'), 'base.strandedAfterDays'),
     at(['base', 'reset'], fc.constantFrom<unknown>({ kind: 'daily', at: '25:00' }, { kind: 'hourly' }, 'daily', 1, { kind: 'daily', at: '01:00', extra: 1 }), 'base.reset'),
     at(['base', 'display'], fc.constantFrom<unknown>('yes', { queueId: 'yes' }, { unknownToggle: true }, []), 'base.display'),
+    sectionName.map((name): [string, unknown] => [`base.display.${name}`, setAt(doc, ['base', 'display'], withOwnKey({}, name, true))]),
+    // Bad ids as settings keys: program ids are at most 64 characters, other ids 128.
+    fc.oneof(badId.filter((id): id is string => typeof id === 'string'), fc.constant('x'.repeat(65))).chain((id) =>
+      fc.constantFrom(...(id.length === 65 ? ['programs'] : ['programs', 'products', 'stores'])).map((section): [string, unknown] => {
+        const layer = section === 'programs' ? { fundingBasis: 'sales', fundingBp: 1_000, rewardBp: 10_000 } : { enabled: true };
+        return [`${section} id ${JSON.stringify(id).slice(0, 30)}`, setAt(doc, [section], withOwnKey({}, id, layer))];
+      }),
+    ),
     at(['base', 'windows'], fc.constantFrom<unknown>([], 'always', { x: 1 }), 'base.windows'),
     at(['base'], fc.constantFrom<unknown>([], 'x', 1, true), 'base'),
     sectionName.map((name): [string, unknown] => [`base.${name}`, setAt(doc, ['base'], withOwnKey(doc.base as Record<string, unknown>, name, { defaultBp: 1 }))]),

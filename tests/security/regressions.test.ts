@@ -1,7 +1,6 @@
 /**
- * One plain test per bug the security runs found (commit 37962ad), so each stays fixed whatever
- * a random seed happens to draw; and the gaps found but not fixed here, as `it.fails` tests that
- * start failing (and should become plain tests) once someone fixes them.
+ * One plain test per bug the security runs found, so each stays fixed whatever a random seed
+ * happens to draw: the API fixes of commit 37962ad, and the settings gaps fixed in f7a33ff.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signMemberToken, verifyMemberToken } from '../../src/api/auth.ts';
@@ -101,10 +100,9 @@ describe('member tokens', () => {
   });
 });
 
-describe('known gaps (found by these suites, outside the files this suite may change)', () => {
-  // settings.ts validateDisplay checks `key in out`, which walks the prototype: "hasOwnProperty",
-  // "toString" or "constructor" pass as display toggles and are stored in the settings. The fix is
-  // `Object.hasOwn(out, key)`; then this test fails and should become a plain `it`.
+describe('settings ids and keys', () => {
+  // validateDisplay checked `key in out`, which walks the prototype: "hasOwnProperty", "toString"
+  // or "constructor" passed as display toggles and were stored in the settings.
   it('PUT /v1/settings refuses prototype names as display toggles', async () => {
     const shop = await openShop(STORE_KINDS[0]!);
     try {
@@ -122,10 +120,9 @@ describe('known gaps (found by these suites, outside the files this suite may ch
     }
   });
 
-  // Program ids are settings keys, never checked like ids: a NUL in one is stored, and every
-  // order of the program's products then fails on PostgreSQL (a text column cannot hold U+0000
-  // and the pool account is pool:<id>): a 500 for each. Memory and SQLite accept it. The fix is
-  // to check program ids (program-settings.ts validatePrograms) with isPlainText from events.ts.
+  // Program ids are settings keys and were not checked like ids: a NUL in one was stored, and
+  // every order of the program's products then failed on PostgreSQL (a text column cannot hold
+  // U+0000 and the pool account is pool:<id>), a 500 for each.
   it('PUT /v1/settings refuses a program id with a control character', async () => {
     const shop = await openShop(STORE_KINDS[0]!);
     try {
