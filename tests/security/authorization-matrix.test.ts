@@ -99,6 +99,16 @@ for (const kind of STORE_KINDS) {
         }
       });
 
+      it('a valid token for a member the shop never registered: 404 on its own routes, 403 on anyone else’s', async () => {
+        const stranger = memberHeader(shop, 'Z');
+        for (const route of routes.filter((r) => r.memberSelf && r.method === 'GET')) {
+          const own = await send(shop, route, { params: { id: 'Z' } }, stranger);
+          expect([routeName(route), own.statusCode, own.json().code]).toEqual([routeName(route), 404, 'UNKNOWN_MEMBER']);
+          const other = await send(shop, route, { params: { id: PATH_MEMBER } }, stranger);
+          expect([routeName(route), other.statusCode]).toEqual([routeName(route), 403]);
+        }
+      });
+
       it('through path tricks: encoding, case, dot segments, doubled slashes, trailing slash, query', async () => {
         const before = await shop.snapshot();
         const paths = [
