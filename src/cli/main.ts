@@ -16,7 +16,7 @@ commands:
   migrate                  apply pending schema migrations to the durable store and print them
                            (PostgreSQL when DATABASE_URL is set, else QREBATE_DATA_DIR/qrebate.db, default ./data)
   serve                    serve the HTTP API on the durable store (see README.md for the environment)
-  verify                   replay the durable store and re-check every invariant over its ledger
+  verify                   replay the durable store, re-check every invariant and compare the stored ledger rows
   help                     show this text
 `;
 
@@ -73,10 +73,13 @@ async function verifyCommand(): Promise<number> {
   const { DurableService } = await import('../app/durable-service.ts');
   const { checkInvariants } = await import('../domain/invariants.ts');
   const { describeEventLog, openEventLog } = await import('../store/sql/open-log.ts');
+  const { compareStoredLedger } = await import('../app/stored-ledger.ts');
   const config = { databaseUrl: process.env.DATABASE_URL, dataDir: process.env.QREBATE_DATA_DIR || './data' };
-  const service = await DurableService.open(openEventLog(config), { now: () => Date.now() }, { nextSeed: () => 0 });
+  const log = openEventLog(config);
+  const service = await DurableService.open(log, { now: () => Date.now() }, { nextSeed: () => 0 });
   try {
-    const violations = checkInvariants(service.engine);
+    // Audit the replayed state, then check the stored ledger rows against the replayed ledger.
+    const violations = [...checkInvariants(service.engine), ...(await compareStoredLedger(log, service.engine.ledger))];
     const ledger = service.engine.ledger;
     process.stdout.write(JSON.stringify({ store: describeEventLog(config), events: service.engine.eventNo, transfers: ledger.size, ledgerHash: ledger.hash(), ok: violations.length === 0, violations }, null, 2) + '\n');
     return violations.length === 0 ? 0 : 1;
