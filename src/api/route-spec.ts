@@ -16,7 +16,6 @@ import type { EngineState } from '../domain/state.ts';
 import type { Access, Principal } from './auth.ts';
 import { type AnyErrorCode, apiError } from './error-codes.ts';
 import type { Metrics } from './metrics.ts';
-import type { SettingsHistory } from './settings-history.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -80,7 +79,6 @@ export interface ApiDeps {
   service: DurableService;
   clock: Clock;
   metrics: Metrics;
-  history: SettingsHistory;
 }
 
 /** The engine state brought up to date with other processes' writes; read it before any await. */

@@ -30,7 +30,6 @@ import { queueRoutes } from './routes/queues.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { withdrawalRoutes } from './routes/withdrawals.ts';
-import { SettingsHistory } from './settings-history.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -183,7 +182,7 @@ function replyWithError(err: unknown, req: FastifyRequest, reply: FastifyReply) 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const clock = options.clock ?? systemClock;
   const authenticator = new Authenticator(options.auth);
-  const deps: ApiDeps = { service: options.service, clock, metrics: new Metrics(), history: new SettingsHistory() };
+  const deps: ApiDeps = { service: options.service, clock, metrics: new Metrics() };
   const app = Fastify({
     logger: loggerOptions(options),
     bodyLimit: options.bodyLimitBytes ?? BODY_LIMIT_BYTES,
