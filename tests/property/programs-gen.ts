@@ -6,6 +6,7 @@
  * find targets (open orders, a member's cash, pending withdrawals); whether an operation must be
  * accepted is the model's call, except for settings, whose invalid variants carry their code.
  */
+import { TestRng } from './prng.ts';
 import { type Channel, DAY, HOUR, MINUTE, type Model, type ProgramSpec, type RewardsSpec, type SettingsSpec, dateOf, dayOf } from './programs-model.ts';
 
 export type Json = Record<string, unknown>;
@@ -30,60 +31,14 @@ export const STORE_GOODS = ['G1', 'G2', 'G3'];
 export const STORES = ['S1', 'S2', 'S3'];
 export const TEAM_LEVELS = ['bronze', 'silver', 'gold'];
 
-/** The harness's own generator (sfc32 seeded through splitmix32), independent of src/. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
-    this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) >>> 0;
-    this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
-    this.c = (this.c + t) >>> 0;
-    return t;
-  }
-
+/**
+ * The harness's generator (prng.ts, independent of src/), with the inclusive-range draw these
+ * runs were tuned with (one u32 per draw whatever the span) and a subset helper.
+ */
+export class Rng extends TestRng {
   /** Uniform integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
+  override int(lo: number, hi: number): number {
     return lo + Math.floor((this.u32() / 0x1_0000_0000) * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.u32() / 0x1_0000_0000 < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('Rng.pick: empty list');
-    return items[this.int(0, items.length - 1)]!;
-  }
-
-  weighted<T>(pairs: readonly (readonly [T, number])[]): T {
-    let x = (this.u32() / 0x1_0000_0000) * pairs.reduce((s, [, w]) => s + w, 0);
-    for (const [item, w] of pairs) {
-      if (x < w) return item;
-      x -= w;
-    }
-    return pairs[pairs.length - 1]![0];
   }
 
   subset<T>(items: readonly T[], min = 1): T[] {
