@@ -8,6 +8,7 @@
  * process-global one), so a value beyond 2^53 - 1 fails loudly instead of rounding.
  */
 import pg from 'pg';
+import { inTransaction } from './pg-transaction.ts';
 import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
 import { type MessageRow, messagesOf } from '../../app/messages.ts';
 import type { EventOutcome } from '../../domain/engine.ts';
@@ -292,29 +293,10 @@ export class PostgresEventLog implements EventLog {
   }
 
   /**
-   * One client, BEGIN and the writer lock in one round trip, `work`, COMMIT; ROLLBACK on a throw.
-   * A COMMIT that PostgreSQL turned into a ROLLBACK (the transaction had failed and the failure was
-   * swallowed) is an error, never a silent success.
+   * One client, BEGIN and the writer lock in one round trip, `work`, COMMIT (pg-transaction.ts).
    */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      try {
-        await client.query(BEGIN_LOCKED);
-        const result = await work(client);
-        const commit = await client.query('COMMIT');
-        if (commit.command !== 'COMMIT') throw new Error(`the write transaction was rolled back by PostgreSQL (${commit.command})`);
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-          broken = rollbackErr;
-        });
-        throw err;
-      }
-    } finally {
-      // A client whose ROLLBACK failed is in an unknown state: the pool destroys it.
-      client.release(broken);
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, BEGIN_LOCKED, 'write', work);
   }
+
 }

@@ -8,6 +8,7 @@
  *   deliveries without waiting for each other, and each claim leases its rows before committing.
  */
 import pg from 'pg';
+import { inTransaction } from './pg-transaction.ts';
 import type { StoredMessage } from '../../app/event-log.ts';
 import {
   type ClaimedDelivery,
@@ -204,24 +205,8 @@ export class PostgresWebhookStore implements WebhookStore {
   }
 
   /** A plain transaction (no writer lock); ROLLBACK on a throw, and a client whose ROLLBACK failed is discarded. */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        const commit = await client.query('COMMIT');
-        if (commit.command !== 'COMMIT') throw new Error(`the webhook transaction was rolled back by PostgreSQL (${commit.command})`);
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-          broken = rollbackErr;
-        });
-        throw err;
-      }
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, 'BEGIN', 'webhook', work);
   }
+
 }
