@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { QrebateService } from '../src/app/service.ts';
 import { applyEvent } from '../src/domain/engine.ts';
-import type { EngineEvent } from '../src/domain/events.ts';
+import type { EngineEvent, PaidLineInput } from '../src/domain/events.ts';
 import { MemoryStore } from '../src/store/memory/memory-store.ts';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
@@ -20,6 +20,8 @@ const TIMED_LINES = Number(process.env.BENCH_LINES ?? 300_000);
 const MEMBERS = 10_000;
 /** Lines per timed order (BENCH_LINES_PER_ORDER); 1 is the conservative figure. */
 const LINES_PER_ORDER = Number(process.env.BENCH_LINES_PER_ORDER ?? 1);
+/** Which paths to time (BENCH_PATHS): 'engine,service' by default; 'engine' alone for profiling. */
+const PATHS = new Set((process.env.BENCH_PATHS ?? 'engine,service').split(','));
 const START = Date.parse('2026-01-01T00:00:00+08:00');
 
 function gc(): void {
@@ -49,14 +51,13 @@ function timed(work: () => void): { wall: number; cpu: number } {
 
 const LINE_IDS = ['1', '2', '3', '4', '5', '6', '7', '8'];
 
-function paid(i: number, at: number, lines = 1): EngineEvent & { type: 'paid' } {
-  return {
-    type: 'paid',
-    at,
-    orderId: `o${i}`,
-    memberId: `m${i % MEMBERS}`,
-    lines: Array.from({ length: lines }, (_, l) => ({ lineId: LINE_IDS[l % 8]!, channel: 'mall' as const, productId: 'p1', storeId: '', paidFen: 10_000, deductedFen: 0 })),
-  };
+type PaidEvent = EngineEvent & { type: 'paid' };
+
+/** A fresh parsed paid event, as the service's parser makes one per request (a plain loop, no callback per line). */
+function paid(i: number, at: number, lines = 1): PaidEvent {
+  const inputs: PaidLineInput[] = [];
+  for (let l = 0; l < lines; l++) inputs.push({ lineId: LINE_IDS[l % 8]!, channel: 'mall', productId: 'p1', storeId: '', paidFen: 10_000, deductedFen: 0 });
+  return { type: 'paid', at, orderId: `o${i}`, memberId: `m${i % MEMBERS}`, lines: inputs };
 }
 
 function setup(size: number) {
@@ -105,7 +106,7 @@ const results = new Map<number, { engine: number; service: number; bytes: number
 for (const size of SIZES) {
   timeEngine(Math.min(size, 1000)); // warm up the JIT on a small queue first
   const engine = timeEngine(size);
-  const service = timeService(size);
+  const service = PATHS.has('service') ? timeService(size) : { linesPerSecond: NaN, linesPerCpuSecond: NaN };
   results.set(size, { engine: engine.linesPerCpuSecond, service: service.linesPerCpuSecond, bytes: engine.bytesPerPending });
   rows.push(
     `| ${fmt(size)} | ${fmt(engine.linesPerSecond)} | ${fmt(engine.linesPerCpuSecond)} | ${fmt(service.linesPerSecond)} | ${fmt(service.linesPerCpuSecond)} | ${Math.round(engine.bytesPerPending)} | ${fmt(engine.pendingAfter)} |`,

@@ -318,6 +318,31 @@ describe('truncate', () => {
   });
 });
 
+describe('volumeMax', () => {
+  /** The largest per-unit sum of amounts, from the raw history. */
+  function volumeMaxOf(l: Ledger): number {
+    return Math.max(...Object.values(l.totals()).map((t) => t.volume));
+  }
+
+  it('is the largest running volume of any unit, after transfers, truncation and cloning', () => {
+    const rng = new Prng(11);
+    const l = randomLedger(8, 0, 10);
+    expect(l.volumeMax).toBe(0);
+    for (let i = 0; i < 2_000; i++) {
+      appendRandom(l, rng, 10, i);
+      if (i % 97 === 0) expect(l.volumeMax).toBe(volumeMaxOf(l));
+    }
+    expect(l.volumeMax).toBe(volumeMaxOf(l));
+    const c = l.clone();
+    expect(c.volumeMax).toBe(l.volumeMax);
+    l.truncate(1_000);
+    expect(l.volumeMax).toBe(volumeMaxOf(l));
+    expect(c.volumeMax).toBe(volumeMaxOf(c));
+    l.truncate(0);
+    expect(l.volumeMax).toBe(0);
+  });
+});
+
 describe('clone', () => {
   it('copies everything and is independent of the original', () => {
     const l = randomLedger(7, 2_000);

@@ -135,6 +135,8 @@ export class Ledger {
   private balances: Float64Array;
   /** Running sum of transfer amounts per unit: while it stays below 2^53 every balance is exact. */
   private readonly volumes = new Float64Array(4);
+  /** The largest of `volumes`, kept by every transfer: the engine reads it before every event. */
+  private volumeMaxFen = 0;
   private accountCapacity: number;
 
   // Transfer columns; only the first `count` rows are meaningful.
@@ -300,7 +302,9 @@ export class Ledger {
     this.count = i + 1;
     bal[di] = newDebit;
     bal[ci] = newCredit;
-    this.volumes[u]! += amount;
+    const volume = this.volumes[u]! + amount;
+    this.volumes[u] = volume;
+    if (volume > this.volumeMaxFen) this.volumeMaxFen = volume;
   }
 
   /** Credits minus debits of `account` in `unit`. */
@@ -332,7 +336,7 @@ export class Ledger {
 
   /** The largest running transfer volume over all units (see `volumes`). */
   get volumeMax(): number {
-    return Math.max(...this.volumes);
+    return this.volumeMaxFen;
   }
 
   totals(): Record<Unit, UnitTotals> {
@@ -476,6 +480,7 @@ export class Ledger {
       this.volumes[u]! -= amount;
     }
     this.count = size;
+    this.volumeMaxFen = Math.max(...this.volumes);
     // A digest prefix that reached into the removed transfers is no longer a prefix of the history.
     if (this.hashedUpTo > size) this.resetHash();
   }
@@ -485,6 +490,8 @@ export class Ledger {
     const copy = new Ledger(this.capacity, this.accountCapacity);
     for (const name of this.names) copy.intern(name);
     copy.balances.set(this.balances);
+    copy.volumes.set(this.volumes);
+    copy.volumeMaxFen = this.volumeMaxFen;
     copy.debits.set(this.debits.subarray(0, this.count));
     copy.credits.set(this.credits.subarray(0, this.count));
     copy.causeRefs.set(this.causeRefs.subarray(0, this.count));
