@@ -124,8 +124,8 @@ class FlakyLog implements EventLog {
     }
     return this.inner.withWriteLock(work);
   }
-  readTransfers(fromId: number, limit: number) {
-    return this.inner.readTransfers(fromId, limit);
+  readLedger(afterSeq: number, limit: number) {
+    return this.inner.readLedger(afterSeq, limit);
   }
   readMessages(memberId: string, afterId: number, limit: number) {
     return this.inner.readMessages(memberId, afterId, limit);

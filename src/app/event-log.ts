@@ -5,10 +5,11 @@
  * in one transaction holding the platform's writer lock, which serializes writers across
  * processes; two servers on one database therefore give exactly the reference model's result.
  *
- * Each accepted event is stored with its idempotency key, payload fingerprint and outcome (so a
- * repeat returns the stored outcome), the ledger transfers it produced (so ledger queries and
- * `verify` can read the ledger from the database), and the member messages (消息通知) of its
- * outcome, which `append` derives itself (messages.ts) in the same transaction.
+ * Each accepted event is stored as one row: its idempotency key, payload fingerprint and outcome
+ * (so a repeat returns the stored outcome) and the ledger transfers it produced (so `verify` can
+ * compare the ledger the database holds with the replayed one). The member messages (消息通知)
+ * are the notices of the stored outcomes, derived and numbered by message-index.ts rather than
+ * written again (docs/ARCHITECTURE.md, "One row per event").
  */
 import type { EventOutcome } from '../domain/engine.ts';
 import type { EngineEvent } from '../domain/events.ts';
@@ -27,16 +28,22 @@ export interface LoggedEvent {
   actor: string | null;
 }
 
-/** A ledger transfer as stored: its 1-based position in the ledger, and the event it belongs to. */
+/** A ledger transfer to append: its 1-based position in the ledger, and the event it belongs to. */
 export interface StoredTransfer extends TransferView {
   id: number;
   seq: number;
 }
 
+/** The transfers stored with one logged event, in ledger order (ids follow on from the previous event's). */
+export interface StoredLedgerEvent {
+  seq: number;
+  transfers: TransferView[];
+}
+
 /**
- * 消息通知 as stored: one row per notice of an appended event (its scheduled steps' notices first).
- * Ids are 1-based and global; they are assigned under the writer lock, so they grow in commit
- * order and a reader that remembers the last id it saw never misses a message.
+ * 消息通知: one per notice of a logged event (its scheduled steps' notices first). Ids are 1-based
+ * and global, numbered over the log in seq order, so they grow in commit order and a reader that
+ * remembers the last id it saw never misses a message.
  */
 export interface StoredMessage {
   id: number;
@@ -60,7 +67,9 @@ export interface KeyRecord {
 export interface LogTx {
   /** Events after `afterSeq`, in order: what other processes wrote since this one last looked. */
   readSince(afterSeq: number): Promise<LoggedEvent[]>;
-  findKey(key: string): Promise<KeyRecord | null>;
+  /** The stored records of those of `keys` that were used before (one round trip for a batch). */
+  findKeys(keys: readonly string[]): Promise<Map<string, KeyRecord>>;
+  /** Appends events (seqs following the log's last) with their transfers (grouped by seq, in id order). */
   append(events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): Promise<void>;
 }
 
@@ -71,8 +80,8 @@ export interface EventLog {
   readSince(afterSeq: number): Promise<LoggedEvent[]>;
   /** Runs `work` in one transaction holding the writer lock; a throw rolls everything back. */
   withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T>;
-  /** Ledger transfers from id `fromId` (1-based), at most `limit`, in order. */
-  readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]>;
+  /** The stored transfers of the events after `afterSeq`, at most `limit` events (fewer only at the end), in order. */
+  readLedger(afterSeq: number, limit: number): Promise<StoredLedgerEvent[]>;
   /** One member's messages with id above `afterId`, oldest first, at most `limit`. */
   readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
- * Member messages (消息通知): the notices of an event's outcome as rows to store, and their plain
- * Chinese and English text for the member view. Every event log derives the rows with
- * `messagesOf` inside its append, so a message exists exactly when its event does.
+ * Member messages (消息通知): the notices of an event's outcome as messages, and their plain
+ * Chinese and English text for the member view. Messages are derived from the stored outcomes
+ * with `messagesOf` (message-index.ts numbers them), so a message exists exactly when its event does.
  */
 import type { NoticeKind } from '../domain/context.ts';
 import type { EventOutcome } from '../domain/engine.ts';
@@ -14,7 +14,7 @@ export type MessageRow = Omit<StoredMessage, 'id'>;
  * The rows for a batch of appended events, in order: for each event, the notices of the
  * time-driven steps that ran before it (each at its own instant), then its own.
  */
-export function messagesOf(events: readonly LoggedEvent[]): MessageRow[] {
+export function messagesOf(events: readonly Pick<LoggedEvent, 'seq' | 'outcome'>[]): MessageRow[] {
   const rows: MessageRow[] = [];
   const collect = (seq: number, outcome: EventOutcome): void => {
     for (const step of outcome.scheduled ?? []) collect(seq, step);

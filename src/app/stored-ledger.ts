@@ -1,7 +1,8 @@
 /**
  * Compares the ledger rows a durable store holds with the ledger rebuilt by replaying its events:
  * `verify` must notice a stored transfer that was lost, altered or added behind the engine's back,
- * not only audit the rebuilt state.
+ * not only audit the rebuilt state. Stored transfers are numbered in log order from 1, as the
+ * replayed ledger numbers its own.
  */
 import type { Ledger } from '../domain/ledger.ts';
 import type { EventLog } from './event-log.ts';
@@ -11,24 +12,27 @@ const REPORT_MAX = 20;
 
 export async function compareStoredLedger(log: EventLog, ledger: Ledger): Promise<string[]> {
   const out: string[] = [];
-  let id = 1;
+  let id = 0;
+  let afterSeq = 0;
   for (;;) {
-    const rows = await log.readTransfers(id, PAGE);
-    for (const row of rows) {
-      if (row.id !== id) out.push(`stored transfer ${id} is missing (next stored id is ${row.id})`);
-      if (row.id > ledger.size) {
-        out.push(`stored transfer ${row.id} has no counterpart in the replayed ledger`);
-      } else {
-        const t = ledger.get(row.id - 1);
-        const same = t.debit === row.debit && t.credit === row.credit && t.amount === row.amount && t.unit === row.unit
-          && t.causeKind === row.causeKind && t.causeRef === row.causeRef && t.eventNo === row.eventNo;
-        if (!same) out.push(`stored transfer ${row.id} differs from the replayed ledger`);
+    const events = await log.readLedger(afterSeq, PAGE);
+    for (const event of events) {
+      for (const row of event.transfers) {
+        id++;
+        if (id > ledger.size) {
+          out.push(`stored transfer ${id} (event ${event.seq}) has no counterpart in the replayed ledger`);
+        } else {
+          const t = ledger.get(id - 1);
+          const same = t.debit === row.debit && t.credit === row.credit && t.amount === row.amount && t.unit === row.unit
+            && t.causeKind === row.causeKind && t.causeRef === row.causeRef && t.eventNo === row.eventNo;
+          if (!same) out.push(`stored transfer ${id} (event ${event.seq}) differs from the replayed ledger`);
+        }
+        if (out.length >= REPORT_MAX) return out;
       }
-      id = row.id + 1;
-      if (out.length >= REPORT_MAX) return out;
+      afterSeq = event.seq;
     }
-    if (rows.length < PAGE) break;
+    if (events.length < PAGE) break;
   }
-  if (id - 1 < ledger.size) out.push(`the store holds ${id - 1} transfers, the replayed ledger ${ledger.size}`);
+  if (id < ledger.size) out.push(`the store holds ${id} transfers, the replayed ledger ${ledger.size}`);
   return out;
 }

@@ -18,7 +18,7 @@ import { MemoryEventLog } from '../../src/store/memory/memory-event-log.ts';
 import type { SqlEventLog } from '../../src/store/sql/open-log.ts';
 import { SCHEMA_VERSION } from '../../src/store/sql/migrations.ts';
 import { mixedScenario, raceWorkload, runSteps, seeds, T0, TestClock } from './scenario.ts';
-import { type StoreHarness, type StoreKind, memoryKind, PG_SKIP_NOTICE, postgresKind, probePostgres, sqliteKind } from './stores.ts';
+import { type StoreHarness, type StoreKind, memoryKind, PG_SKIP_NOTICE, postgresKind, probePostgres, sqliteKind, storedTransfers } from './stores.ts';
 
 const pgProblem = await probePostgres();
 const requirePg = process.env.QREBATE_REQUIRE_PG === '1';
@@ -78,21 +78,24 @@ function contract(kind: StoreKind): void {
       expect(await log.readSince(0)).toEqual([...events, logged(4)]);
       expect(await log.readSince(2)).toEqual([events[2], logged(4)]);
       expect(await log.readSince(4)).toEqual([]);
-      expect(await log.readTransfers(1, 100)).toEqual([...transfers, transfer(5, 4)]);
+      expect(await storedTransfers(log)).toEqual([...transfers, transfer(5, 4)]);
       const inside = await log.withWriteLock((tx) => tx.readSince(3));
       expect(inside).toEqual([logged(4)]);
     });
 
-    it('finds a key with its fingerprint and outcome, including keys appended earlier in the same transaction', async () => {
+    it('finds keys with their fingerprints and outcomes in one call, including keys appended earlier in the same transaction', async () => {
       const h = await store();
       const log = h.connect();
       await log.open(1);
-      await appendAll(log, [logged(1)], []);
+      await appendAll(log, [logged(1), logged(2, 'key with "quotes"')], []);
       await log.withWriteLock(async (tx) => {
-        expect(await tx.findKey('k1')).toEqual({ fingerprint: 'fp1', outcome: logged(1).outcome });
-        expect(await tx.findKey('k2')).toBeNull();
-        await tx.append([logged(2)], []);
-        expect(await tx.findKey('k2')).toEqual({ fingerprint: 'fp2', outcome: logged(2).outcome });
+        expect(await tx.findKeys(['k1', 'k2', 'key with "quotes"', 'k1'])).toEqual(new Map([
+          ['k1', { fingerprint: 'fp1', outcome: logged(1).outcome }],
+          ['key with "quotes"', { fingerprint: 'fp2', outcome: logged(2).outcome }],
+        ]));
+        expect(await tx.findKeys([])).toEqual(new Map());
+        await tx.append([logged(3)], []);
+        expect(await tx.findKeys(['k3'])).toEqual(new Map([['k3', { fingerprint: 'fp3', outcome: logged(3).outcome }]]));
       });
     });
 
@@ -109,7 +112,7 @@ function contract(kind: StoreKind): void {
       const inOneAppend = appendAll(log, [logged(2, 'twice'), logged(3, 'twice')], []);
       await expect(inOneAppend).rejects.toThrow(/duplicate idempotency key twice/);
       expect(await log.readSince(0)).toEqual([logged(1)]);
-      expect(await log.readTransfers(1, 10)).toEqual([transfer(1, 1)]);
+      expect(await storedTransfers(log)).toEqual([transfer(1, 1)]);
       // The log stays usable after a failed transaction.
       await appendAll(log, [logged(2)], [transfer(2, 2)]);
       expect((await log.readSince(0)).map((e) => e.seq)).toEqual([1, 2]);
@@ -125,26 +128,25 @@ function contract(kind: StoreKind): void {
       });
       await expect(failed).rejects.toThrow('boom');
       expect(await log.readSince(0)).toEqual([]);
-      expect(await log.readTransfers(1, 10)).toEqual([]);
+      expect(await storedTransfers(log)).toEqual([]);
       expect(await log.withWriteLock(async (tx) => (await tx.readSince(0)).length + 41)).toBe(41);
     });
 
-    it('pages through the ledger transfers in id order', async () => {
+    it('pages through the stored ledger by event, each event with its transfers in id order', async () => {
       const h = await store();
       const log = h.connect();
       await log.open(1);
-      const transfers = Array.from({ length: 25 }, (_, i) => transfer(i + 1, 1 + (i % 5)));
-      await appendAll(log, [1, 2, 3, 4, 5].map((seq) => logged(seq)), transfers);
-      const pages: StoredTransfer[][] = [];
-      for (let from = 1; ; from += 10) {
-        const page = await log.readTransfers(from, 10);
-        if (page.length === 0) break;
-        pages.push(page);
-      }
-      expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
-      expect(pages.flat()).toEqual(transfers);
-      expect(await log.readTransfers(24, 10)).toEqual(transfers.slice(23));
-      expect(await log.readTransfers(26, 10)).toEqual([]);
+      // Events 1-5 hold 5 transfers each; event 6 holds none.
+      const transfers = Array.from({ length: 25 }, (_, i) => transfer(i + 1, 1 + Math.floor(i / 5)));
+      await appendAll(log, [1, 2, 3, 4, 5, 6].map((seq) => logged(seq)), transfers);
+      const view = ({ id: _id, seq: _seq, ...t }: StoredTransfer) => t;
+      expect(await log.readLedger(0, 2)).toEqual([
+        { seq: 1, transfers: transfers.slice(0, 5).map(view) },
+        { seq: 2, transfers: transfers.slice(5, 10).map(view) },
+      ]);
+      expect(await log.readLedger(4, 10)).toEqual([{ seq: 5, transfers: transfers.slice(20).map(view) }, { seq: 6, transfers: [] }]);
+      expect(await log.readLedger(6, 10)).toEqual([]);
+      expect(await storedTransfers(log)).toEqual(transfers);
     });
 
     it('keeps everything across close and reopen', async () => {
@@ -156,7 +158,7 @@ function contract(kind: StoreKind): void {
       const second = h.connect();
       expect(await second.open(6)).toEqual({ seed: 5 });
       expect(await second.readSince(0)).toEqual([logged(1), logged(2)]);
-      expect(await second.readTransfers(1, 10)).toEqual([transfer(1, 2)]);
+      expect(await storedTransfers(second)).toEqual([transfer(1, 2)]);
     });
   });
 
@@ -192,7 +194,7 @@ function contract(kind: StoreKind): void {
 
       // The stored ledger is the engine's ledger, transfer for transfer.
       const ledger = restarted.engine.ledger;
-      const stored = await h.connect().readTransfers(1, ledger.size + 10);
+      const stored = await storedTransfers(h.connect());
       expect(stored.length).toBe(ledger.size);
       expect(stored.map(({ id: _id, seq: _seq, ...view }) => view)).toEqual(Array.from({ length: ledger.size }, (_, i) => ledger.get(i)));
       await restarted.close();
@@ -276,7 +278,7 @@ function contract(kind: StoreKind): void {
         await h.sql!(`INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor) VALUES (9007199254740993, 'big', 'f', 'tick', 0, '{"type":"tick","at":0}', '{}', NULL)`);
         await expect(log.readSince(0)).rejects.toThrow(/9007199254740993 is beyond/);
         // The connection stays usable.
-        expect(await log.readTransfers(1, 1)).toEqual([]);
+        expect(await log.readLedger(0, 0)).toEqual([]);
       });
     });
   }

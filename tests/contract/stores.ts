@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import type { EventLog } from '../../src/app/event-log.ts';
+import type { EventLog, StoredTransfer } from '../../src/app/event-log.ts';
 import { MemoryEventLog } from '../../src/store/memory/memory-event-log.ts';
 import { PostgresEventLog } from '../../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
@@ -146,3 +146,14 @@ export const postgresKind: StoreKind = {
     };
   },
 };
+
+/** Every stored ledger transfer, read from the database in pages of events and numbered in log order. */
+export async function storedTransfers(log: EventLog): Promise<StoredTransfer[]> {
+  const out: StoredTransfer[] = [];
+  for (let afterSeq = 0; ;) {
+    const page = await log.readLedger(afterSeq, 10_000);
+    for (const event of page) for (const t of event.transfers) out.push({ id: out.length + 1, seq: event.seq, ...t });
+    if (page.length < 10_000) return out;
+    afterSeq = page[page.length - 1]!.seq;
+  }
+}

@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { hashApiKey } from '../../src/api/auth.ts';
-import type { EventLog, LoggedEvent, StoredTransfer } from '../../src/app/event-log.ts';
+import type { EventLog, LoggedEvent } from '../../src/app/event-log.ts';
 import { QrebateService } from '../../src/app/service.ts';
 import type { EventOutcome } from '../../src/domain/engine.ts';
 import { checkInvariants } from '../../src/domain/invariants.ts';
@@ -26,7 +26,7 @@ import { type MemberView, memberView, queueStats } from '../../src/domain/views.
 import { MemoryStore } from '../../src/store/memory/memory-store.ts';
 import { PostgresEventLog } from '../../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
-import { pgBaseUrl, probePostgres } from '../contract/stores.ts';
+import { pgBaseUrl, probePostgres, storedTransfers } from '../contract/stores.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const API_SECRET = 'reliability-test-key';
@@ -390,15 +390,6 @@ export function referenceTransfers(ref: Reference): (TransferView & { id: number
   return out;
 }
 
-/** Every stored ledger transfer, read from the database in pages. */
-export async function storedTransfers(log: EventLog): Promise<StoredTransfer[]> {
-  const out: StoredTransfer[] = [];
-  for (;;) {
-    const page = await log.readTransfers(out.length + 1, 10_000);
-    out.push(...page);
-    if (page.length < 10_000) return out;
-  }
-}
 
 /** Reads the whole ledger through GET /v1/ledger/transfers. */
 export async function httpTransfers(agent: http.Agent, base: string): Promise<unknown[]> {

@@ -192,6 +192,66 @@ export const MIGRATIONS: readonly Migration[] = [
       "INSERT INTO meta (key, value) VALUES ('webhook_cursor', '0')",
     ],
   },
+  {
+    // One row per event (docs/ARCHITECTURE.md, "One row per event"): an event's ledger transfers
+    // move into a column of its events row, member messages are derived from the stored outcomes
+    // instead of written again (their ids are the same numbering the messages table held), and a
+    // webhook delivery carries a copy of its message. Delivery ids are still never reused.
+    version: 3,
+    name: 'one row per event: transfers in the events row, messages derived',
+    sqlite: [
+      "ALTER TABLE events ADD COLUMN transfers TEXT NOT NULL DEFAULT '[]'",
+      `UPDATE events SET transfers = (
+         SELECT json_group_array(json_array(t.debit, t.credit, t.amount, t.unit, t.cause_kind, t.cause_ref, t.event_no) ORDER BY t.id)
+           FROM ledger_transfers t WHERE t.seq = events.seq)
+        WHERE seq IN (SELECT seq FROM ledger_transfers)`,
+      'DROP TABLE ledger_transfers',
+      `CREATE TABLE webhook_deliveries_v3 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT CHECK (id > 0),
+        webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        message_id INTEGER NOT NULL CHECK (message_id > 0),
+        seq INTEGER NOT NULL,
+        member_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ref INTEGER NOT NULL,
+        amount_fen INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        delivered_at INTEGER,
+        UNIQUE (webhook_id, message_id)
+      ) STRICT`,
+      `INSERT INTO webhook_deliveries_v3 (id, webhook_id, message_id, seq, member_id, kind, ref, amount_fen, at, status, attempts, next_attempt_at, last_error, delivered_at)
+         SELECT d.id, d.webhook_id, d.message_id, m.seq, m.member_id, m.kind, m.ref, m.amount_fen, m.at, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at
+           FROM webhook_deliveries d JOIN messages m ON m.id = d.message_id`,
+      // The old table's counter, which is at least every id it ever gave: ids stay unique forever.
+      "DELETE FROM sqlite_sequence WHERE name = 'webhook_deliveries_v3'",
+      "INSERT INTO sqlite_sequence (name, seq) SELECT 'webhook_deliveries_v3', seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'",
+      'DROP TABLE webhook_deliveries',
+      'ALTER TABLE webhook_deliveries_v3 RENAME TO webhook_deliveries',
+      'CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)',
+      'CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)',
+      'DROP TABLE messages',
+    ],
+    postgres: [
+      "ALTER TABLE events ADD COLUMN transfers text NOT NULL DEFAULT '[]'",
+      `UPDATE events e SET transfers = t.packed
+         FROM (SELECT seq, json_agg(json_build_array(debit, credit, amount, unit, cause_kind, cause_ref, event_no) ORDER BY id)::text AS packed
+                 FROM ledger_transfers GROUP BY seq) t
+        WHERE t.seq = e.seq`,
+      'DROP TABLE ledger_transfers',
+      'ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_message_id_fkey',
+      `ALTER TABLE webhook_deliveries ADD COLUMN seq bigint, ADD COLUMN member_id text, ADD COLUMN kind text,
+         ADD COLUMN ref bigint, ADD COLUMN amount_fen bigint, ADD COLUMN at bigint`,
+      `UPDATE webhook_deliveries d SET seq = m.seq, member_id = m.member_id, kind = m.kind, ref = m.ref, amount_fen = m.amount_fen, at = m.at
+         FROM messages m WHERE m.id = d.message_id`,
+      `ALTER TABLE webhook_deliveries ALTER COLUMN seq SET NOT NULL, ALTER COLUMN member_id SET NOT NULL, ALTER COLUMN kind SET NOT NULL,
+         ALTER COLUMN ref SET NOT NULL, ALTER COLUMN amount_fen SET NOT NULL, ALTER COLUMN at SET NOT NULL`,
+      'DROP TABLE messages',
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

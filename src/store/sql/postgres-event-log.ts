@@ -9,13 +9,13 @@
  */
 import pg from 'pg';
 import { inTransaction } from './pg-transaction.ts';
-import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
-import { type MessageRow, messagesOf } from '../../app/messages.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredLedgerEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
+import { type EventNotices, MessageIndex, type MessageSource } from '../../app/message-index.ts';
 import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
-import type { CauseKind, Unit } from '../../domain/ledger.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
-import { type PgMessageRow, PostgresWebhookStore, toMessage } from './postgres-webhook-store.ts';
+import { packBySeq, unpack } from './packed-transfers.ts';
+import { PostgresWebhookStore } from './postgres-webhook-store.ts';
 
 const INT8_OID = 20;
 
@@ -46,18 +46,12 @@ const INSERT_CHUNK_ROWS = 5_000;
 const SQL = {
   // Paged with LIMIT (see readSincePaged): the planner then walks the primary key whatever the statistics.
   readSince: 'SELECT seq, idempotency_key, fingerprint, payload, outcome, actor FROM events WHERE seq > $1 ORDER BY seq LIMIT $2',
-  findKey: 'SELECT fingerprint, outcome FROM events WHERE idempotency_key = $1',
-  insertEvents: `INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[])`,
-  insertTransfers: `INSERT INTO ledger_transfers (id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])`,
-  readTransfers: 'SELECT id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no FROM ledger_transfers WHERE id >= $1 ORDER BY id LIMIT $2',
-  // Ids follow the last one (read once per statement, under the writer lock), in the rows' order.
-  insertMessages: `INSERT INTO messages (id, seq, member_id, kind, ref, amount_fen, at)
-    SELECT last.id + m.n, m.seq, m.member_id, m.kind, m.ref, m.amount_fen, m.at
-      FROM (SELECT coalesce(max(id), 0) AS id FROM messages) AS last,
-           unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS m (seq, member_id, kind, ref, amount_fen, at, n)`,
-  readMessages: 'SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE member_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+  findKeys: 'SELECT idempotency_key, fingerprint, outcome FROM events WHERE idempotency_key = ANY($1::text[])',
+  insertEvents: `INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor, transfers)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+  readLedger: 'SELECT seq, transfers FROM events WHERE seq > $1 ORDER BY seq LIMIT $2',
+  outcomesPage: 'SELECT seq, outcome FROM events WHERE seq > $1 ORDER BY seq LIMIT $2',
+  outcomesAt: 'SELECT seq, outcome FROM events WHERE seq = ANY($1::bigint[])',
 } as const;
 
 /** A named statement: PostgreSQL parses and plans it once per connection. */
@@ -74,16 +68,9 @@ interface EventRow {
   actor: string | null;
 }
 
-interface TransferRow {
-  id: number;
+interface OutcomeRow {
   seq: number;
-  debit: string;
-  credit: string;
-  amount: number;
-  unit: string;
-  cause_kind: string;
-  cause_ref: number;
-  event_no: number;
+  outcome: string;
 }
 
 function toLogged(row: EventRow): LoggedEvent {
@@ -97,18 +84,8 @@ function toLogged(row: EventRow): LoggedEvent {
   };
 }
 
-function toTransfer(row: TransferRow): StoredTransfer {
-  return {
-    id: row.id,
-    seq: row.seq,
-    debit: row.debit,
-    credit: row.credit,
-    amount: row.amount,
-    unit: row.unit as Unit,
-    causeKind: row.cause_kind as CauseKind,
-    causeRef: row.cause_ref,
-    eventNo: row.event_no,
-  };
+function toNotices(row: OutcomeRow): EventNotices {
+  return { seq: row.seq, outcome: JSON.parse(row.outcome) as EventOutcome };
 }
 
 /** Rows per page of readSince. */
@@ -146,7 +123,8 @@ function chunks<T>(rows: readonly T[]): T[][] {
   return out;
 }
 
-function eventColumns(events: readonly LoggedEvent[]): unknown[] {
+/** The columns of one multi-row events INSERT; `packed` holds each event's transfers column. */
+function eventColumns(events: readonly LoggedEvent[], packed: ReadonlyMap<number, string>): unknown[] {
   return [
     events.map((e) => checkSafe(e.seq, 'seq')),
     events.map((e) => e.key),
@@ -156,31 +134,7 @@ function eventColumns(events: readonly LoggedEvent[]): unknown[] {
     events.map((e) => JSON.stringify(e.event)),
     events.map((e) => JSON.stringify(e.outcome)),
     events.map((e) => e.actor),
-  ];
-}
-
-function transferColumns(transfers: readonly StoredTransfer[]): unknown[] {
-  return [
-    transfers.map((t) => checkSafe(t.id, 'id')),
-    transfers.map((t) => checkSafe(t.seq, 'seq')),
-    transfers.map((t) => t.debit),
-    transfers.map((t) => t.credit),
-    transfers.map((t) => checkSafe(t.amount, 'amount')),
-    transfers.map((t) => t.unit),
-    transfers.map((t) => t.causeKind),
-    transfers.map((t) => checkSafe(t.causeRef, 'causeRef')),
-    transfers.map((t) => checkSafe(t.eventNo, 'eventNo')),
-  ];
-}
-
-function messageColumns(messages: readonly MessageRow[]): unknown[] {
-  return [
-    messages.map((m) => checkSafe(m.seq, 'seq')),
-    messages.map((m) => m.memberId),
-    messages.map((m) => m.kind),
-    messages.map((m) => checkSafe(m.ref, 'ref')),
-    messages.map((m) => checkSafe(m.amountFen, 'amountFen')),
-    messages.map((m) => checkSafe(m.at, 'at')),
+    events.map((e) => packed.get(e.seq) ?? '[]'),
   ];
 }
 
@@ -200,6 +154,12 @@ export interface PostgresEventLogOptions {
 export class PostgresEventLog implements EventLog {
   private readonly pool: pg.Pool;
   private closed = false;
+  /** Member messages derived from the events this log has seen (message-index.ts). */
+  private readonly messages = new MessageIndex();
+  private readonly messageSource: MessageSource = {
+    readPage: async (afterSeq, limit) => (await this.pool.query<OutcomeRow>(named('outcomesPage', [checkSafe(afterSeq, 'afterSeq'), checkSafe(limit, 'limit')]))).rows.map(toNotices),
+    readAt: async (seqs) => (await this.pool.query<OutcomeRow>(named('outcomesAt', [seqs.map((seq) => checkSafe(seq, 'seq'))]))).rows.map(toNotices),
+  };
 
   constructor(connectionString: string, options: PostgresEventLogOptions = {}) {
     this.pool = new pg.Pool({ connectionString, max: options.poolSize ?? 4, types: checkedTypes });
@@ -232,24 +192,38 @@ export class PostgresEventLog implements EventLog {
     return { seed };
   }
 
-  readSince(afterSeq: number): Promise<LoggedEvent[]> {
-    return readSincePaged(async (after, limit) => (await this.pool.query<EventRow>(named('readSince', [after, limit]))).rows, afterSeq);
+  async readSince(afterSeq: number): Promise<LoggedEvent[]> {
+    return this.observed(await readSincePaged(async (after, limit) => (await this.pool.query<EventRow>(named('readSince', [after, limit]))).rows, afterSeq));
   }
 
-  withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T> {
-    return this.transaction(async (client) => {
+  /** Events this log read, fed to its message index on the way out. */
+  private observed(events: LoggedEvent[]): LoggedEvent[] {
+    this.messages.observe(events);
+    return events;
+  }
+
+  async withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T> {
+    const appended: LoggedEvent[] = [];
+    const result = await this.transaction(async (client) => {
       let active = true;
       const live = (): pg.PoolClient => {
         if (!active) throw new Error('the log transaction was used after it ended');
         return client;
       };
       const tx: LogTx = {
-        readSince: (afterSeq) => readSincePaged(async (after, limit) => (await live().query<EventRow>(named('readSince', [after, limit]))).rows, afterSeq),
-        findKey: async (key) => {
-          const row = (await live().query<{ fingerprint: string; outcome: string }>(named('findKey', [key]))).rows[0];
-          return row ? ({ fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome } satisfies KeyRecord) : null;
+        readSince: async (afterSeq) =>
+          this.observed(await readSincePaged(async (after, limit) => (await live().query<EventRow>(named('readSince', [after, limit]))).rows, afterSeq)),
+        findKeys: async (keys) => {
+          const found = new Map<string, KeyRecord>();
+          if (keys.length === 0) return found;
+          const { rows } = await live().query<{ idempotency_key: string; fingerprint: string; outcome: string }>(named('findKeys', [keys]));
+          for (const row of rows) found.set(row.idempotency_key, { fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome });
+          return found;
         },
-        append: (events, transfers) => this.append(live(), events, transfers),
+        append: async (events, transfers) => {
+          await this.append(live(), events, transfers);
+          appended.push(...events);
+        },
       };
       try {
         return await work(tx);
@@ -257,33 +231,37 @@ export class PostgresEventLog implements EventLog {
         active = false;
       }
     });
+    this.messages.observe(appended); // committed: now they are the log's
+    return result;
   }
 
+  /** One row per event, its transfers packed into it, one multi-row INSERT per chunk (docs/ARCHITECTURE.md, "One row per event"). */
   private async append(client: pg.PoolClient, events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): Promise<void> {
+    const packed = packBySeq(transfers);
+    const seqs = new Set(events.map((e) => e.seq));
+    const stray = [...packed.keys()].filter((seq) => !seqs.has(seq));
+    if (stray.length > 0) throw new Error(`transfers of events ${stray.join(', ')}, which are not in this append`);
     for (const chunk of chunks(events)) {
       try {
-        await client.query(named('insertEvents', eventColumns(chunk)));
+        await client.query(named('insertEvents', eventColumns(chunk, packed)));
       } catch (err) {
         throw duplicateKeyError(err) ?? err;
       }
     }
-    for (const chunk of chunks(transfers)) await client.query(named('insertTransfers', transferColumns(chunk)));
-    for (const chunk of chunks(messagesOf(events))) await client.query(named('insertMessages', messageColumns(chunk)));
   }
 
-  async readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
-    const { rows } = await this.pool.query<TransferRow>(named('readTransfers', [checkSafe(fromId, 'fromId'), checkSafe(limit, 'limit')]));
-    return rows.map(toTransfer);
+  async readLedger(afterSeq: number, limit: number): Promise<StoredLedgerEvent[]> {
+    const { rows } = await this.pool.query<{ seq: number; transfers: string }>(named('readLedger', [checkSafe(afterSeq, 'afterSeq'), checkSafe(limit, 'limit')]));
+    return rows.map((row) => unpack(row.seq, row.transfers));
   }
 
-  async readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
-    const { rows } = await this.pool.query<PgMessageRow>(named('readMessages', [memberId, checkSafe(afterId, 'afterId'), checkSafe(limit, 'limit')]));
-    return rows.map(toMessage);
+  readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
+    return this.messages.forMember(this.messageSource, memberId, checkSafe(afterId, 'afterId'), checkSafe(limit, 'limit'));
   }
 
-  /** The webhook store on this log's pool (open or migrate the log first). */
+  /** The webhook store on this log's pool, reading this log's messages (open or migrate the log first). */
   webhooks(): PostgresWebhookStore {
-    return new PostgresWebhookStore(this.pool);
+    return new PostgresWebhookStore(this.pool, (afterId, limit) => this.messages.after(this.messageSource, afterId, limit));
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,9 @@
  * Webhooks and their deliveries in PostgreSQL, on the event log's pool. Neither `enqueue` nor
  * `claim` takes the log's writer lock, so webhook work never holds up event writes:
  * - `enqueue` locks the cursor row (`SELECT … FOR UPDATE` on meta.webhook_cursor), so two
- *   processes enqueue one after the other and never the same message twice. Message ids grow in
- *   commit order (assigned under the writer lock), so nothing committed hides below the cursor.
+ *   processes enqueue one after the other and never the same message twice. Message ids follow
+ *   the log's seqs, which commit in order under the writer lock, so nothing committed hides below
+ *   the cursor. A delivery carries a copy of its message (messages are derived, message-index.ts).
  * - `claim` takes due rows `FOR UPDATE SKIP LOCKED`: processes claiming at once take disjoint
  *   deliveries without waiting for each other, and each claim leases its rows before committing.
  */
@@ -86,6 +87,16 @@ function checkSafe(value: number, name: string): number {
   return value;
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"), so no
+ * stored webhook id contains one. A lookup by such an id finds nothing, as on the other stores,
+ * instead of failing its statement: `DELETE /v1/webhooks/%00` and `GET /v1/webhooks/%00/deliveries`
+ * answered 500 on PostgreSQL and 404 elsewhere (found by tests/security on PostgreSQL).
+ */
+function mayBeStored(id: string): boolean {
+  return !id.includes('\u0000');
+}
+
 function readCursor(rows: { value: string }[]): number {
   const value = Number(rows[0]?.value);
   if (!Number.isSafeInteger(value) || value < 0) throw new Error('the webhook cursor in meta is missing or not an integer');
@@ -93,7 +104,11 @@ function readCursor(rows: { value: string }[]): number {
 }
 
 export class PostgresWebhookStore implements WebhookStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `messagesAfter` reads the log's messages after an id (derived from committed events, so any connection may read them). */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly messagesAfter: (afterId: number, limit: number) => Promise<StoredMessage[]>,
+  ) {}
 
   async putWebhook(webhook: WebhookWithSecret): Promise<{ webhook: Webhook; created: boolean }> {
     // xmax = 0 only for a row this statement inserted: the usual way to tell insert from update.
@@ -107,6 +122,7 @@ export class PostgresWebhookStore implements WebhookStore {
   }
 
   async getWebhook(id: string): Promise<Webhook | null> {
+    if (!mayBeStored(id)) return null;
     const { rows } = await this.pool.query<WebhookRow>(`SELECT ${WEBHOOK} FROM webhooks WHERE id = $1`, [id]);
     return rows[0] ? toWebhook(rows[0]) : null;
   }
@@ -117,12 +133,14 @@ export class PostgresWebhookStore implements WebhookStore {
   }
 
   async deleteWebhook(id: string): Promise<boolean> {
+    if (!mayBeStored(id)) return false;
     // The deliveries go with it (ON DELETE CASCADE).
     const { rowCount } = await this.pool.query('DELETE FROM webhooks WHERE id = $1', [id]);
     return (rowCount ?? 0) > 0;
   }
 
   async listDeliveries(query: DeliveryQuery): Promise<WebhookDelivery[]> {
+    if (!mayBeStored(query.webhookId)) return [];
     const { rows } = await this.pool.query<DeliveryRow>(
       `SELECT ${DELIVERY} FROM webhook_deliveries WHERE webhook_id = $1 AND id > $2 AND ($3::text IS NULL OR status = $3) ORDER BY id LIMIT $4`,
       [query.webhookId, checkSafe(query.afterId, 'afterId'), query.status ?? null, checkSafe(query.limit, 'limit')],
@@ -149,17 +167,23 @@ export class PostgresWebhookStore implements WebhookStore {
   enqueue(now: number, limit: number): Promise<{ scanned: number; created: number }> {
     return this.transaction(async (client) => {
       const cursor = readCursor((await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'webhook_cursor' FOR UPDATE")).rows);
-      const messages = (
-        await client.query<PgMessageRow>('SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE id > $1 ORDER BY id LIMIT $2', [cursor, checkSafe(limit, 'limit')])
-      ).rows.map(toMessage);
+      const messages = await this.messagesAfter(cursor, checkSafe(limit, 'limit'));
       if (messages.length === 0) return { scanned: 0, created: 0 };
       const webhooks = (await client.query<WebhookRow>(`SELECT ${WEBHOOK} FROM webhooks WHERE enabled`)).rows.map(toWebhook);
       const planned = plannedDeliveries(messages, webhooks);
       if (planned.length > 0) {
+        const byId = new Map(messages.map((m) => [m.id, m]));
+        const carried = planned.map((p) => byId.get(p.messageId)!);
         await client.query(
-          `INSERT INTO webhook_deliveries (webhook_id, message_id, status, attempts, next_attempt_at)
-           SELECT w, m, 'pending', 0, $3 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS p (w, m, n) ORDER BY n`,
-          [planned.map((p) => p.webhookId), planned.map((p) => p.messageId), checkSafe(now, 'now')],
+          `INSERT INTO webhook_deliveries (webhook_id, message_id, seq, member_id, kind, ref, amount_fen, at, status, attempts, next_attempt_at)
+           SELECT w, m, seq, member_id, kind, ref, amount_fen, at, 'pending', 0, $9
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
+                  WITH ORDINALITY AS p (w, m, seq, member_id, kind, ref, amount_fen, at, n)
+            ORDER BY n`,
+          [
+            planned.map((p) => p.webhookId), planned.map((p) => p.messageId), carried.map((m) => m.seq), carried.map((m) => m.memberId),
+            carried.map((m) => m.kind), carried.map((m) => m.ref), carried.map((m) => m.amountFen), carried.map((m) => m.at), checkSafe(now, 'now'),
+          ],
         );
       }
       await client.query("UPDATE meta SET value = $1 WHERE key = 'webhook_cursor'", [String(messages[messages.length - 1]!.id)]);
@@ -171,8 +195,8 @@ export class PostgresWebhookStore implements WebhookStore {
     return this.transaction(async (client) => {
       const { rows } = await client.query<ClaimRow>(
         `SELECT d.id, d.webhook_id, d.message_id, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, w.url, w.secret,
-                m.seq AS m_seq, m.member_id, m.kind, m.ref, m.amount_fen, m.at
-           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN messages m ON m.id = d.message_id
+                d.seq AS m_seq, d.member_id, d.kind, d.ref, d.amount_fen, d.at
+           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
           WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled
           ORDER BY d.next_attempt_at, d.id LIMIT $2
           FOR UPDATE OF d SKIP LOCKED`,

@@ -13,13 +13,13 @@
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
-import { messagesOf } from '../../app/messages.ts';
+import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredLedgerEvent, StoredMessage, StoredTransfer } from '../../app/event-log.ts';
+import { type EventNotices, MessageIndex, type MessageSource } from '../../app/message-index.ts';
 import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
-import type { CauseKind, Unit } from '../../domain/ledger.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
-import { type MessageRow, checkSafe, safe, toMessage } from './sqlite-rows.ts';
+import { packBySeq, unpack } from './packed-transfers.ts';
+import { checkSafe, safe } from './sqlite-rows.ts';
 import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
 
 export interface SqliteEventLogOptions {
@@ -63,16 +63,9 @@ interface EventRow {
   actor: string | null;
 }
 
-interface TransferRow {
-  id: bigint;
+interface OutcomeRow {
   seq: bigint;
-  debit: string;
-  credit: string;
-  amount: bigint;
-  unit: string;
-  cause_kind: string;
-  cause_ref: bigint;
-  event_no: bigint;
+  outcome: string;
 }
 
 function toLogged(row: EventRow): LoggedEvent {
@@ -86,18 +79,8 @@ function toLogged(row: EventRow): LoggedEvent {
   };
 }
 
-function toTransfer(row: TransferRow): StoredTransfer {
-  return {
-    id: safe(row.id, 'ledger_transfers.id'),
-    seq: safe(row.seq, 'ledger_transfers.seq'),
-    debit: row.debit,
-    credit: row.credit,
-    amount: safe(row.amount, 'ledger_transfers.amount'),
-    unit: row.unit as Unit,
-    causeKind: row.cause_kind as CauseKind,
-    causeRef: safe(row.cause_ref, 'ledger_transfers.cause_ref'),
-    eventNo: safe(row.event_no, 'ledger_transfers.event_no'),
-  };
+function toNotices(row: OutcomeRow): EventNotices {
+  return { seq: safe(row.seq, 'events.seq'), outcome: JSON.parse(row.outcome) as EventOutcome };
 }
 
 function prepareStatements(db: Database.Database) {
@@ -107,12 +90,10 @@ function prepareStatements(db: Database.Database) {
     rollback: db.prepare('ROLLBACK'),
     readSince: db.prepare<[number], EventRow>('SELECT seq, idempotency_key, fingerprint, payload, outcome, actor FROM events WHERE seq > ? ORDER BY seq').safeIntegers(true),
     findKey: db.prepare<[string], { fingerprint: string; outcome: string }>('SELECT fingerprint, outcome FROM events WHERE idempotency_key = ?'),
-    insertEvent: db.prepare('INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    insertTransfer: db.prepare('INSERT INTO ledger_transfers (id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    readTransfers: db.prepare<[number, number], TransferRow>('SELECT id, seq, debit, credit, amount, unit, cause_kind, cause_ref, event_no FROM ledger_transfers WHERE id >= ? ORDER BY id LIMIT ?').safeIntegers(true),
-    lastMessageId: db.prepare<[], { last: bigint }>('SELECT coalesce(max(id), 0) AS last FROM messages').safeIntegers(true),
-    insertMessage: db.prepare('INSERT INTO messages (id, seq, member_id, kind, ref, amount_fen, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    readMessages: db.prepare<[string, number, number], MessageRow>('SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE member_id = ? AND id > ? ORDER BY id LIMIT ?').safeIntegers(true),
+    insertEvent: db.prepare('INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor, transfers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    readLedger: db.prepare<[number, number], { seq: bigint; transfers: string }>('SELECT seq, transfers FROM events WHERE seq > ? ORDER BY seq LIMIT ?').safeIntegers(true),
+    outcomesPage: db.prepare<[number, number], OutcomeRow>('SELECT seq, outcome FROM events WHERE seq > ? ORDER BY seq LIMIT ?').safeIntegers(true),
+    outcomesAt: db.prepare<[string], OutcomeRow>('SELECT seq, outcome FROM events WHERE seq IN (SELECT value FROM json_each(?))').safeIntegers(true),
   };
 }
 
@@ -128,6 +109,13 @@ export class SqliteEventLog implements EventLog {
   private readonly lock: { mutex: Mutex; release: () => void };
   private statements: Statements | null = null;
   private closed = false;
+  /** Member messages derived from the events this connection has seen (message-index.ts). */
+  private readonly messages = new MessageIndex();
+  /** The index's view of the events table, on this connection's statements (call inside the lock). */
+  private readonly messageSource: MessageSource = {
+    readPage: async (afterSeq, limit) => this.prepared().outcomesPage.all(checkSafe(afterSeq, 'afterSeq'), checkSafe(limit, 'limit')).map(toNotices),
+    readAt: async (seqs) => this.prepared().outcomesAt.all(JSON.stringify(seqs.map((seq) => checkSafe(seq, 'seq')))).map(toNotices),
+  };
 
   /** Opens (or creates) the file at `path`; `:memory:` gives a private in-memory database. */
   constructor(
@@ -185,7 +173,13 @@ export class SqliteEventLog implements EventLog {
   }
 
   readSince(afterSeq: number): Promise<LoggedEvent[]> {
-    return this.exclusive(async () => this.prepared().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged));
+    return this.exclusive(async () => this.observed(this.prepared().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged)));
+  }
+
+  /** Events this connection read, fed to its message index on the way out. */
+  private observed(events: LoggedEvent[]): LoggedEvent[] {
+    this.messages.observe(events);
+    return events;
   }
 
   withWriteLock<T>(work: (tx: LogTx) => Promise<T>): Promise<T> {
@@ -196,18 +190,27 @@ export class SqliteEventLog implements EventLog {
         if (!active) throw new Error('the log transaction was used after it ended');
         return s;
       };
+      const appended: LoggedEvent[] = [];
       const tx: LogTx = {
-        readSince: async (afterSeq) => live().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged),
-        findKey: async (key) => {
-          const row = live().findKey.get(key);
-          return row ? ({ fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome } satisfies KeyRecord) : null;
+        readSince: async (afterSeq) => this.observed(live().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged)),
+        findKeys: async (keys) => {
+          const found = new Map<string, KeyRecord>();
+          for (const key of keys) {
+            const row = live().findKey.get(key);
+            if (row) found.set(key, { fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome });
+          }
+          return found;
         },
-        append: async (events, transfers) => this.append(live(), events, transfers),
+        append: async (events, transfers) => {
+          this.append(live(), events, transfers);
+          appended.push(...events);
+        },
       };
       s.begin.run();
       try {
         const result = await work(tx);
         s.commit.run();
+        this.messages.observe(appended); // committed: now they are the log's
         return result;
       } catch (err) {
         if (this.db.inTransaction) s.rollback.run();
@@ -218,41 +221,36 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
+  /** One row per event, its transfers packed into it (docs/ARCHITECTURE.md, "One row per event"). */
   private append(s: Statements, events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): void {
+    const packed = packBySeq(transfers);
     for (const e of events) {
       try {
-        s.insertEvent.run(checkSafe(e.seq, 'seq'), e.key, e.fingerprint, e.event.type, checkSafe(e.event.at, 'at'), JSON.stringify(e.event), JSON.stringify(e.outcome), e.actor);
+        s.insertEvent.run(
+          checkSafe(e.seq, 'seq'), e.key, e.fingerprint, e.event.type, checkSafe(e.event.at, 'at'),
+          JSON.stringify(e.event), JSON.stringify(e.outcome), e.actor, packed.get(e.seq) ?? '[]',
+        );
       } catch (err) {
         if (isUniqueKeyViolation(err)) throw new Error(`duplicate idempotency key ${e.key}`, { cause: err });
         throw err;
       }
+      packed.delete(e.seq);
     }
-    for (const t of transfers) {
-      s.insertTransfer.run(
-        checkSafe(t.id, 'id'), checkSafe(t.seq, 'seq'), t.debit, t.credit, checkSafe(t.amount, 'amount'),
-        t.unit, t.causeKind, checkSafe(t.causeRef, 'causeRef'), checkSafe(t.eventNo, 'eventNo'),
-      );
-    }
-    const messages = messagesOf(events);
-    if (messages.length === 0) return;
-    // Under the write lock: ids follow the last one, so they grow in commit order.
-    let id = safe(s.lastMessageId.get()!.last, 'messages.id');
-    for (const m of messages) {
-      s.insertMessage.run(++id, checkSafe(m.seq, 'seq'), m.memberId, m.kind, checkSafe(m.ref, 'ref'), checkSafe(m.amountFen, 'amountFen'), checkSafe(m.at, 'at'));
-    }
+    if (packed.size > 0) throw new Error(`transfers of events ${[...packed.keys()].join(', ')}, which are not in this append`);
   }
 
-  readTransfers(fromId: number, limit: number): Promise<StoredTransfer[]> {
-    return this.exclusive(async () => this.prepared().readTransfers.all(checkSafe(fromId, 'fromId'), checkSafe(limit, 'limit')).map(toTransfer));
+  readLedger(afterSeq: number, limit: number): Promise<StoredLedgerEvent[]> {
+    return this.exclusive(async () =>
+      this.prepared().readLedger.all(checkSafe(afterSeq, 'afterSeq'), checkSafe(limit, 'limit')).map((row) => unpack(safe(row.seq, 'events.seq'), row.transfers)));
   }
 
   readMessages(memberId: string, afterId: number, limit: number): Promise<StoredMessage[]> {
-    return this.exclusive(async () => this.prepared().readMessages.all(memberId, checkSafe(afterId, 'afterId'), checkSafe(limit, 'limit')).map(toMessage));
+    return this.exclusive(() => this.messages.forMember(this.messageSource, memberId, checkSafe(afterId, 'afterId'), checkSafe(limit, 'limit')));
   }
 
-  /** The webhook store on this connection, sharing its lock (open or migrate the log first). */
+  /** The webhook store on this connection, sharing its lock and reading this log's messages (open or migrate the log first). */
   webhooks(): SqliteWebhookStore {
-    return new SqliteWebhookStore(this.db, (work) => this.exclusive(work));
+    return new SqliteWebhookStore(this.db, (work) => this.exclusive(work), (afterId, limit) => this.messages.after(this.messageSource, afterId, limit));
   }
 
   close(): Promise<void> {

@@ -17,7 +17,8 @@ import {
   parseKinds,
   plannedDeliveries,
 } from '../../app/webhook-store.ts';
-import { type MessageRow, checkSafe, safe, toMessage } from './sqlite-rows.ts';
+import type { StoredMessage } from '../../app/event-log.ts';
+import { checkSafe, safe, toMessage } from './sqlite-rows.ts';
 
 interface WebhookRow {
   id: string;
@@ -38,7 +39,8 @@ interface DeliveryRow {
   delivered_at: bigint | null;
 }
 
-type ClaimRow = DeliveryRow & { url: string; secret: string } & { m_id: bigint; m_seq: bigint; member_id: string; kind: string; ref: bigint; amount_fen: bigint; at: bigint };
+/** A due delivery with its endpoint and the copy of its message it carries. */
+type ClaimRow = DeliveryRow & { url: string; secret: string } & { seq: bigint; member_id: string; kind: string; ref: bigint; amount_fen: bigint; at: bigint };
 
 const DELIVERY = 'id, webhook_id, message_id, status, attempts, next_attempt_at, last_error, delivered_at';
 const WEBHOOK = 'id, url, kinds, enabled, created_at';
@@ -79,12 +81,13 @@ function prepare(db: Database.Database) {
     redeliver: db.prepare("UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, delivered_at = NULL WHERE id = ? AND status <> 'pending'"),
     cursor: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'webhook_cursor'"),
     setCursor: db.prepare("UPDATE meta SET value = ? WHERE key = 'webhook_cursor'"),
-    messagesAfter: q<[number, number], MessageRow>('SELECT id, seq, member_id, kind, ref, amount_fen, at FROM messages WHERE id > ? ORDER BY id LIMIT ?'),
-    insertDelivery: db.prepare("INSERT INTO webhook_deliveries (webhook_id, message_id, status, attempts, next_attempt_at) VALUES (?, ?, 'pending', 0, ?)"),
+    insertDelivery: db.prepare(
+      "INSERT INTO webhook_deliveries (webhook_id, message_id, seq, member_id, kind, ref, amount_fen, at, status, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+    ),
     due: q<[number, number], ClaimRow>(
       `SELECT d.id, d.webhook_id, d.message_id, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, w.url, w.secret,
-              m.id AS m_id, m.seq AS m_seq, m.member_id, m.kind, m.ref, m.amount_fen, m.at
-         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN messages m ON m.id = d.message_id
+              d.seq, d.member_id, d.kind, d.ref, d.amount_fen, d.at
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.enabled = 1
         ORDER BY d.next_attempt_at, d.id LIMIT ?`,
     ),
@@ -106,20 +109,27 @@ function readCursor(s: Statements): number {
 export class SqliteWebhookStore implements WebhookStore {
   private statements: Statements | null = null;
 
-  /** `exclusive` is the event log's lock: nothing else uses the connection meanwhile. */
+  /**
+   * `exclusive` is the event log's lock: nothing else uses the connection meanwhile.
+   * `messagesAfter` reads the log's messages after an id, on this connection, inside that lock.
+   */
   constructor(
     private readonly db: Database.Database,
     private readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>,
+    private readonly messagesAfter: (afterId: number, limit: number) => Promise<StoredMessage[]>,
   ) {}
 
-  /** Runs `work` synchronously in the lock; `transaction` wraps it in BEGIN IMMEDIATE … COMMIT. */
-  private run<T>(work: (s: Statements) => T, transaction = false): Promise<T> {
+  /**
+   * Runs `work` in the lock; `transaction` wraps it in BEGIN IMMEDIATE … COMMIT. `work` may await
+   * this connection's own reads (the lock keeps every other caller off the connection meanwhile).
+   */
+  private run<T>(work: (s: Statements) => T | Promise<T>, transaction = false): Promise<T> {
     return this.exclusive(async () => {
       const s = (this.statements ??= prepare(this.db));
       if (!transaction) return work(s);
       s.begin.run();
       try {
-        const result = work(s);
+        const result = await work(s);
         s.commit.run();
         return result;
       } catch (err) {
@@ -177,11 +187,15 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   enqueue(now: number, limit: number): Promise<{ scanned: number; created: number }> {
-    return this.run((s) => {
-      const messages = s.messagesAfter.all(readCursor(s), checkSafe(limit, 'limit')).map(toMessage);
+    return this.run(async (s) => {
+      const messages = await this.messagesAfter(readCursor(s), checkSafe(limit, 'limit'));
       if (messages.length === 0) return { scanned: 0, created: 0 };
+      const byId = new Map(messages.map((m) => [m.id, m]));
       const planned = plannedDeliveries(messages, s.listWebhooks.all().map(toWebhook));
-      for (const p of planned) s.insertDelivery.run(p.webhookId, p.messageId, checkSafe(now, 'now'));
+      for (const p of planned) {
+        const m = byId.get(p.messageId)!;
+        s.insertDelivery.run(p.webhookId, p.messageId, m.seq, m.memberId, m.kind, m.ref, m.amountFen, m.at, checkSafe(now, 'now'));
+      }
       s.setCursor.run(String(messages[messages.length - 1]!.id));
       return { scanned: messages.length, created: planned.length };
     }, true);
@@ -193,7 +207,7 @@ export class SqliteWebhookStore implements WebhookStore {
       return rows.map((row) => {
         s.lease.run(checkSafe(leaseUntil, 'leaseUntil'), row.id);
         const delivery = { ...toDelivery(row), attempts: safe(row.attempts, 'attempts') + 1, nextAttemptAt: leaseUntil };
-        const message = toMessage({ id: row.m_id, seq: row.m_seq, member_id: row.member_id, kind: row.kind, ref: row.ref, amount_fen: row.amount_fen, at: row.at });
+        const message = toMessage({ id: row.message_id, seq: row.seq, member_id: row.member_id, kind: row.kind, ref: row.ref, amount_fen: row.amount_fen, at: row.at });
         return { delivery, url: row.url, secret: row.secret, message };
       });
     }, true);

@@ -1,0 +1,45 @@
+/**
+ * The ledger transfers of one event as one column of its events row: a JSON array of
+ * `[debit, credit, amount, unit, causeKind, causeRef, eventNo]`. One row per event instead of a
+ * row per transfer (docs/ARCHITECTURE.md, "One row per event"). Reading checks every field, so a
+ * row altered behind the engine's back fails loudly or shows up in `verify`, never as a silently
+ * wrong number.
+ */
+import type { StoredLedgerEvent, StoredTransfer } from '../../app/event-log.ts';
+import { CAUSE_KINDS, type CauseKind, type TransferView, UNITS, type Unit } from '../../domain/ledger.ts';
+
+type Packed = [string, string, number, string, string, number, number];
+
+function checkSafe(value: number, field: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`transfer ${field} must be a safe integer, got ${value}`);
+  return value;
+}
+
+/** The packed column of each event, keyed by seq; transfers arrive grouped by seq in id order. */
+export function packBySeq(transfers: readonly StoredTransfer[]): Map<number, string> {
+  const grouped = new Map<number, Packed[]>();
+  for (const t of transfers) {
+    let own = grouped.get(t.seq);
+    if (own === undefined) grouped.set(t.seq, (own = []));
+    // What a CHECK constraint held when transfers had a table of their own: a transfer moves something.
+    if (!(checkSafe(t.amount, 'amount') > 0)) throw new RangeError(`transfer amount must be positive, got ${t.amount}`);
+    own.push([t.debit, t.credit, t.amount, t.unit, t.causeKind, checkSafe(t.causeRef, 'causeRef'), checkSafe(t.eventNo, 'eventNo')]);
+  }
+  return new Map([...grouped].map(([seq, rows]) => [seq, JSON.stringify(rows)]));
+}
+
+const isSafe = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/** The transfers of one stored events row. */
+export function unpack(seq: number, column: string): StoredLedgerEvent {
+  const rows: unknown = JSON.parse(column);
+  if (!Array.isArray(rows)) throw new Error(`the transfers of event ${seq} are not a list`);
+  const transfers = rows.map((row: unknown, i): TransferView => {
+    const ok = Array.isArray(row) && row.length === 7 && typeof row[0] === 'string' && typeof row[1] === 'string' && isSafe(row[2])
+      && (UNITS as readonly unknown[]).includes(row[3]) && (CAUSE_KINDS as readonly unknown[]).includes(row[4]) && isSafe(row[5]) && isSafe(row[6]);
+    if (!ok) throw new Error(`transfer ${i + 1} of event ${seq} is malformed`);
+    const [debit, credit, amount, unit, causeKind, causeRef, eventNo] = row as Packed;
+    return { debit, credit, amount, unit: unit as Unit, causeKind: causeKind as CauseKind, causeRef, eventNo };
+  });
+  return { seq, transfers };
+}
