@@ -27,9 +27,29 @@ export interface Notice {
   amountFen: number;
 }
 
+/**
+ * Notices of the events being applied, in one buffer reused by every event: an event's notices
+ * are copied out at its end into an array of their exact number, so the hot path allocates no
+ * growing array per event. A context owns the buffer from its `noticeStart` on; contexts nest
+ * only last-in first-out (a step finishes before the next begins).
+ */
+const NOTICE_BUFFER = 64;
+let noticeBuffer: (Notice | undefined)[] = new Array<Notice | undefined>(NOTICE_BUFFER).fill(undefined);
+let noticeCount = 0;
+
+function pushNotice(notice: Notice): void {
+  if (noticeCount === noticeBuffer.length) noticeBuffer = noticeBuffer.concat(new Array<Notice | undefined>(noticeBuffer.length).fill(undefined));
+  noticeBuffer[noticeCount++] = notice;
+}
+
 export class Context {
-  readonly notices: Notice[] = [];
-  readonly touched: Queue[] = [];
+  private readonly noticeStart = noticeCount;
+  /** The first queue touched, and the others in order: most events touch one queue. */
+  private firstTouched: Queue | null = null;
+  private moreTouched: Queue[] | null = null;
+  /** The platform day of `at` in `dayCalendar`, computed on first use. */
+  private dayNo = 0;
+  private dayCalendar: unknown = null;
 
   constructor(
     readonly state: EngineState,
@@ -38,23 +58,52 @@ export class Context {
   ) {}
 
   notify(kind: NoticeKind, entry: Entry, amountFen: number): void {
-    this.notices.push({ kind, memberId: entry.member.id, entryId: entry.no, amountFen });
+    pushNotice({ kind, memberId: entry.member.id, entryId: entry.no, amountFen });
   }
 
   /** The same notice from the raw parts the hot path already has at hand. */
   notifyRaw(kind: NoticeKind, member: Member, entryNo: number, amountFen: number): void {
-    this.notices.push({ kind, memberId: member.id, entryId: entryNo, amountFen });
+    pushNotice({ kind, memberId: member.id, entryId: entryNo, amountFen });
   }
 
   /** A notice about something other than a stream entry: `ref` is the pool entry or line number. */
   notifyMember(kind: NoticeKind, member: Member, ref: number, amountFen: number): void {
-    this.notices.push({ kind, memberId: member.id, entryId: ref, amountFen });
+    pushNotice({ kind, memberId: member.id, entryId: ref, amountFen });
+  }
+
+  /** The notices produced since this context began, in order; the buffer forgets them. */
+  takeNotices(): Notice[] {
+    const start = this.noticeStart;
+    const notices = noticeBuffer.slice(start, noticeCount) as Notice[];
+    // Drop the references (and the room a large event made) so the buffer keeps nothing alive.
+    if (start === 0 && noticeBuffer.length > NOTICE_BUFFER) noticeBuffer = new Array<Notice | undefined>(NOTICE_BUFFER).fill(undefined);
+    else noticeBuffer.fill(undefined, start, noticeCount);
+    noticeCount = start;
+    return notices;
   }
 
   /** Marks the queue to be offered its balance at the end of the event; each queue once. */
   touch(queue: Queue): void {
     if (queue.touchedBy === this.eventNo) return;
     queue.touchedBy = this.eventNo;
-    this.touched.push(queue);
+    if (this.firstTouched === null) this.firstTouched = queue;
+    else (this.moreTouched ??= []).push(queue);
+  }
+
+  /** Calls `visit` on every touched queue in the order they were touched, including queues touched meanwhile. */
+  forEachTouched(visit: (ctx: Context, queue: Queue) => void): void {
+    if (this.firstTouched === null) return;
+    visit(this, this.firstTouched);
+    for (let i = 0; this.moreTouched !== null && i < this.moreTouched.length; i++) visit(this, this.moreTouched[i]!);
+  }
+
+  /** The platform day (calendar.dayNumber) of the event's instant. */
+  get day(): number {
+    const calendar = this.state.calendar;
+    if (this.dayCalendar !== calendar) {
+      this.dayNo = calendar.dayNumber(this.at);
+      this.dayCalendar = calendar;
+    }
+    return this.dayNo;
   }
 }

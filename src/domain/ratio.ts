@@ -45,25 +45,44 @@ export function bestTier(state: EngineState, tiers: readonly Tier[], member: Mem
 }
 
 export function resolveRatio(state: EngineState, steps: readonly RatioStep[], member: Member, scope: string, at: number): ResolvedRatio {
+  const out: ResolvedRatio = { bp: 0, lottery: null };
+  resolveRatioInto(out, state, steps, member, scope, at);
+  return out;
+}
+
+/** resolveRatio writing into `out`, for the per-line hot path: no object per line. */
+export function resolveRatioInto(out: ResolvedRatio, state: EngineState, steps: readonly RatioStep[], member: Member, scope: string, at: number): void {
+  out.lottery = null;
   for (let i = 0; i < steps.length; i++) {
     const { source, settings } = steps[i]!;
     if (source === 'level') {
       // Own keys only: a member level such as "constructor" or "toString" would otherwise find
       // a function on Object.prototype and turn the entry's total into NaN.
       const levels = settings.levelBp;
-      if (levels && Object.hasOwn(levels, member.level)) return { bp: levels[member.level]!, lottery: null };
+      if (levels && Object.hasOwn(levels, member.level)) {
+        out.bp = levels[member.level]!;
+        return;
+      }
     } else if (source === 'tiers') {
       if (settings.tiers && settings.tiers.length > 0) {
         const bp = bestTier(state, settings.tiers, member, scope, at);
-        if (bp >= 0) return { bp, lottery: null };
+        if (bp >= 0) {
+          out.bp = bp;
+          return;
+        }
       }
     } else if (source === 'lottery') {
-      if (settings.lottery) return { bp: firstDefaultAfter(steps, i), lottery: settings.lottery };
+      if (settings.lottery) {
+        out.bp = firstDefaultAfter(steps, i);
+        out.lottery = settings.lottery;
+        return;
+      }
     } else if (settings.defaultBp !== undefined) {
-      return { bp: settings.defaultBp, lottery: null };
+      out.bp = settings.defaultBp;
+      return;
     }
   }
-  return { bp: 0, lottery: null };
+  out.bp = 0;
 }
 
 /** An undrawn lottery entry starts at the first default after the winning lottery source. */

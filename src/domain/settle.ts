@@ -4,6 +4,8 @@
  */
 import type { Context } from './context.ts';
 import type { Line, Queue } from './model.ts';
+import { applyBp } from './money.ts';
+import { FLAG_REFUNDED, FLAG_SETTLED } from './tables.ts';
 
 /** A merged queue forwards to the queue that absorbed it. */
 export function currentQueue(queue: Queue): Queue {
@@ -13,15 +15,26 @@ export function currentQueue(queue: Queue): Queue {
 }
 
 export function settleLine(ctx: Context, line: Line): void {
-  if (!line.queue || line.settled || line.refunded) return;
-  line.markSettled();
-  if (line.extractFen === 0) return;
+  settleRow(ctx, line.row);
+}
+
+/** settleLine for a line known by its row, as the paid handler has it (no view per line). */
+export function settleRow(ctx: Context, row: number): void {
   const { state } = ctx;
-  const queue = currentQueue(line.queue);
-  state.ledger.transfer(state.platform.funding, queue.account, line.extractFen, 'CNY', 'line', line.no, ctx.eventNo);
-  const day = state.calendar.dayNumber(ctx.at);
-  queue.inflowByDay.set(day, (queue.inflowByDay.get(day) ?? 0) + line.extractFen);
-  if (queue.inflowByDay.size > 8) queue.inflowByDay.delete(queue.inflowByDay.keys().next().value!);
+  const t = state.lines;
+  const queueNo = t.queue[row]!;
+  if (queueNo === 0) return;
+  const flags = t.flags[row]!;
+  if ((flags & (FLAG_SETTLED | FLAG_REFUNDED)) !== 0) return;
+  t.flags[row] = flags | FLAG_SETTLED;
+  const extractFen = applyBp(t.paid[row]!, t.extractBp[row]!);
+  if (extractFen === 0) return;
+  const queue = currentQueue(state.queueList[queueNo - 1]!);
+  state.ledger.transfer(state.platform.funding, queue.account, extractFen, 'CNY', 'line', row + 1, ctx.eventNo);
+  const day = ctx.day;
+  const inflow = queue.inflowByDay;
+  inflow.set(day, (inflow.get(day) ?? 0) + extractFen);
+  if (inflow.size > 8) inflow.delete(inflow.keys().next().value!);
   queue.lastInflowAt = ctx.at;
   ctx.touch(queue);
 }

@@ -21,10 +21,11 @@ export interface EventOutcome {
 
 export function finish(ctx: Context, event: EngineEvent, result: unknown, scheduled: EventOutcome[] = []): EventOutcome {
   const { state } = ctx;
-  for (const queue of ctx.touched) offerQueue(ctx, queue);
-  releaseContinuous(ctx);
+  ctx.forEachTouched(offerQueue);
+  if (state.programList.length > 0) releaseContinuous(ctx);
   state.eventNo = ctx.eventNo;
   state.now = event.at;
-  const scheduledResets = scheduled.reduce((sum, step) => sum + ((step.result as { cleared?: number }).cleared ?? 0), 0);
-  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, scheduled, notices: ctx.notices };
+  let scheduledResets = 0;
+  for (let i = 0; i < scheduled.length; i++) scheduledResets += (scheduled[i]!.result as { cleared?: number }).cleared ?? 0;
+  return { eventNo: ctx.eventNo, type: event.type, at: event.at, result, scheduledResets, scheduled, notices: ctx.takeNotices() };
 }

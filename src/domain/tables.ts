@@ -20,7 +20,25 @@ export const REASONS: readonly (NoEntryReason | null)[] = [null, 'disabled', 'ou
 export const FLAG_SETTLE_ON_COMPLETED = 1;
 export const FLAG_SETTLED = 2;
 export const FLAG_REFUNDED = 4;
-const REASON_SHIFT = 3;
+export const REASON_SHIFT = 3;
+
+/** The code of a no-entry reason in the flags (its index in REASONS), without a search. */
+export function reasonCode(reason: NoEntryReason | null): number {
+  switch (reason) {
+    case null:
+      return 0;
+    case 'disabled':
+      return 1;
+    case 'outsideWindow':
+      return 2;
+    case 'deduction':
+      return 3;
+    case 'dailyLimit':
+      return 4;
+    case 'totalLimit':
+      return 5;
+  }
+}
 
 export class LineTable {
   length = 0;
@@ -79,7 +97,7 @@ export class LineTable {
   }
 
   setReason(row: number, reason: NoEntryReason | null): void {
-    this.flags[row] = (this.flags[row]! & ((1 << REASON_SHIFT) - 1)) | (REASONS.indexOf(reason) << REASON_SHIFT);
+    this.flags[row] = (this.flags[row]! & ((1 << REASON_SHIFT) - 1)) | (reasonCode(reason) << REASON_SHIFT);
   }
 
   isActive(row: number): boolean {

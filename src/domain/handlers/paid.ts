@@ -10,12 +10,12 @@ import type { PaidLineInput } from '../events.ts';
 import { type LinePlan, compilePlan, planKey } from '../line-plan.ts';
 import { applyBp } from '../money.ts';
 import { Entry, type LimitCount, Line, type Member, type NoEntryReason, type Queue } from '../model.ts';
-import { COMPLETED, FLAG_SETTLE_ON_COMPLETED, STATUS_CODE, WAITING } from '../tables.ts';
+import { COMPLETED, FLAG_SETTLE_ON_COMPLETED, REASON_SHIFT, STATUS_CODE, WAITING, reasonCode } from '../tables.ts';
 import { chooseK, deriveSeed } from '../random.ts';
-import { resolveRatio } from '../ratio.ts';
+import { type ResolvedRatio, resolveRatioInto } from '../ratio.ts';
 import { joinPrograms } from '../programs/pool.ts';
 import { grantLineRewards } from '../rewards/distribution.ts';
-import { settleLine } from '../settle.ts';
+import { settleRow } from '../settle.ts';
 import type { EngineState } from '../state.ts';
 
 export interface PaidLineResult {
@@ -83,10 +83,11 @@ function noEntryReason(state: EngineState, plan: LinePlan, input: PaidLineInput,
 }
 
 /** Every entry counts, whatever becomes of it, so limits configured later see the true history. */
-function countEntry(state: EngineState, member: Member, plan: LinePlan, at: number): void {
-  const today = state.calendar.dayNumber(at);
-  for (const scope of plan.countScopes) {
-    const c = counter(member, scope);
+function countEntry(ctx: Context, member: Member, plan: LinePlan): void {
+  const today = ctx.day;
+  const scopes = plan.countScopes;
+  for (let i = 0; i < scopes.length; i++) {
+    const c = counter(member, scopes[i]!);
     c.total++;
     if (c.day !== today) {
       c.day = today;
@@ -111,16 +112,21 @@ function drawsCash(state: EngineState, queue: Queue): boolean {
   return cash;
 }
 
+/** The ratio of the line being entered; one object reused for every line. */
+const ratio: ResolvedRatio = { bp: 0, lottery: null };
+
 function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, queue: Queue): void {
   const { state } = ctx;
   const t = state.lines;
-  const ratio = resolveRatio(state, plan.ratioSteps, member, plan.spendScope, ctx.at);
-  const totalFen = applyBp(t.paid[row]!, ratio.bp);
+  resolveRatioInto(ratio, state, plan.ratioSteps, member, plan.spendScope, ctx.at);
+  const bp = ratio.bp;
+  const lottery = ratio.lottery;
+  const totalFen = applyBp(t.paid[row]!, bp);
   const cash = !plan.randomReturn || drawsCash(state, queue);
   state.entryRows.push(row);
   const entryNo = state.entryRows.length;
   t.entryNo[row] = entryNo;
-  t.ratioBp[row] = ratio.bp;
+  t.ratioBp[row] = bp;
   state.entitlementIssuedFen += totalFen;
   t.queue[row] = queue.no;
   ctx.notifyRaw('entryCreated', member, entryNo, totalFen);
@@ -136,8 +142,8 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
   }
   queue.entries.push(row);
   t.seq[row] = queue.entries.length;
-  if (ratio.lottery) new Entry(state, row).lottery = ratio.lottery;
-  if (totalFen === 0 && !ratio.lottery) {
+  if (lottery) new Entry(state, row).lottery = lottery;
+  if (totalFen === 0 && !lottery) {
     t.status[row] = COMPLETED;
     ctx.notifyRaw('entryCompleted', member, entryNo, 0);
     return;
@@ -157,16 +163,21 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
 
   // Checks are done: from here on the event applies in full.
   const orders = state.orderTable;
+  const n = inputs.length;
+  const t = state.lines;
+  const first = t.length;
   assert(orders.add() === orderIndex, 'order ids and order rows are numbered alike');
   orders.member[orderIndex] = member.no;
   orders.paidAt[orderIndex] = ctx.at;
   orders.completedAt[orderIndex] = -1;
-  orders.firstLine[orderIndex] = state.lines.length;
-  orders.lineCount[orderIndex] = inputs.length;
+  orders.firstLine[orderIndex] = first;
+  orders.lineCount[orderIndex] = n;
   const settleOn = state.settings.base.settlementEvent;
-  const t = state.lines;
-  const results: PaidLineResult[] = [];
-  for (const input of inputs) {
+  const lineFlags = settleOn === 'completed' ? FLAG_SETTLE_ON_COMPLETED : 0;
+  // Sized up front: a growing array would allocate room for 17 results for an order of one line.
+  const results = new Array<PaidLineResult>(n);
+  for (let i = 0; i < n; i++) {
+    const input = inputs[i]!;
     const plan = planFor(state, input);
     const queue = plan.enabled ? queueOf(state, plan) : null;
     const row = t.add();
@@ -174,7 +185,6 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
     t.paid[row] = input.paidFen;
     t.path[row] = plan.path;
     t.lineId[row] = state.lineIds.intern(input.lineId);
-    t.flags[row] = settleOn === 'completed' ? FLAG_SETTLE_ON_COMPLETED : 0;
     if (input.profitFen) state.lineProfit.set(row, input.profitFen);
     let reason: NoEntryReason | null = 'disabled';
     if (queue) {
@@ -183,28 +193,27 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
       reason = noEntryReason(state, plan, input, member, ctx.at);
       if (!reason) {
         createEntry(ctx, row, member, plan, queue);
-        countEntry(state, member, plan, ctx.at);
+        countEntry(ctx, member, plan);
       }
     }
-    t.setReason(row, reason);
+    t.flags[row] = lineFlags | (reasonCode(reason) << REASON_SHIFT);
     const entryNo = t.entryNo[row]!;
-    results.push({
+    results[i] = {
       lineId: input.lineId,
-      queue: queue?.key ?? null,
+      queue: queue ? queue.key : null,
       entryId: entryNo === 0 ? null : entryNo,
       totalFen: entryNo === 0 ? 0 : state.totalOf(row),
       extractFen: queue ? applyBp(input.paidFen, plan.extractBp) : 0,
       reason,
-    });
+    };
   }
-  const first = orders.firstLine[orderIndex]!;
-  if (settleOn === 'paid') for (let i = 0; i < inputs.length; i++) settleLine(ctx, new Line(state, first + i));
+  if (settleOn === 'paid') for (let i = 0; i < n; i++) settleRow(ctx, first + i);
   if (state.settings.rewards.direct || state.settings.rewards.indirect || state.settings.rewards.teamLevels || state.settings.rewards.merchant || state.programList.length > 0) {
     // Distribution rewards first: a profit-funded pool counts what is left after them.
-    inputs.forEach((input, i) => {
+    for (let i = 0; i < n; i++) {
       const line = new Line(state, first + i);
-      joinPrograms(ctx, line, grantLineRewards(ctx, line), input.deductedFen);
-    });
+      joinPrograms(ctx, line, grantLineRewards(ctx, line), inputs[i]!.deductedFen);
+    }
   }
   return { orderId, lines: results };
 }
