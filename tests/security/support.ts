@@ -4,18 +4,72 @@
  * day, the route list read from the server's own OpenAPI document (so a route added later is
  * covered without touching these tests), credentials of every kind, and the state snapshot a
  * rejected request must leave untouched.
+ *
+ * The suites run on the in-memory log, SQLite and PostgreSQL (`securityStores`, `describeStores`).
+ * PostgreSQL comes from DATABASE_TEST_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * a database of its own per shop. When it cannot be reached the PostgreSQL suites are skipped with
+ * a notice, unless QREBATE_REQUIRE_PG=1, which makes them fail instead.
  */
+import Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { HTTP_STATUS } from '../../src/api/error-codes.ts';
 import { type Harness, DAY, HOUR, SECRETS, harness } from '../../src/api/test-support.ts';
 import { signMemberToken } from '../../src/api/auth.ts';
 import type { WebhookStore } from '../../src/app/webhook-store.ts';
 import { stateDigest } from '../../src/domain/digest.ts';
-import { type StoreHarness, type StoreKind, memoryKind, sqliteKind } from '../contract/stores.ts';
+import { describeEventLog } from '../../src/store/sql/open-log.ts';
+import { PostgresEventLog } from '../../src/store/sql/postgres-event-log.ts';
+import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
+import { type StoreHarness, type StoreKind, memoryKind, pgBaseUrl, postgresKind, probePostgres, sqliteKind } from '../contract/stores.ts';
 
-/** The in-memory reference log and SQLite in a temp file: every security suite runs on both. */
+/**
+ * The stores that need nothing outside the process: the in-memory reference log first (tests that
+ * check something of the API alone use `STORE_KINDS[0]`), then SQLite in a temp file.
+ */
 export const STORE_KINDS: readonly StoreKind[] = [memoryKind, sqliteKind];
+
+export const PG_SECURITY_NOTICE = 'PostgreSQL not reachable: skipping the PostgreSQL security suites (set QREBATE_REQUIRE_PG=1 to require them)';
+
+export interface SecurityStores {
+  /** The stores the suites run on: STORE_KINDS, and PostgreSQL when it answers. */
+  run: readonly StoreKind[];
+  /** PostgreSQL when it does not answer and nothing requires it: its suites are registered as skipped. */
+  skipped: readonly StoreKind[];
+  /** PostgreSQL when it does not answer and QREBATE_REQUIRE_PG=1: a failing test stands for each suite. */
+  missing: readonly { kind: StoreKind; problem: string }[];
+}
+
+let plan: Promise<SecurityStores> | undefined;
+
+/** Probes PostgreSQL once per test file and decides which stores the security suites run on. */
+export function securityStores(): Promise<SecurityStores> {
+  plan ??= (async () => {
+    const problem = await probePostgres();
+    if (problem === null) return { run: [...STORE_KINDS, postgresKind], skipped: [], missing: [] };
+    if (process.env.QREBATE_REQUIRE_PG === '1') return { run: STORE_KINDS, skipped: [], missing: [{ kind: postgresKind, problem }] };
+    console.warn(`${PG_SECURITY_NOTICE} [${problem}]`);
+    return { run: STORE_KINDS, skipped: [postgresKind], missing: [] };
+  })();
+  return plan;
+}
+
+/**
+ * One `describe(title(kind), () => suite(kind))` per store the suites run on; a skipped
+ * describe for a store that cannot be reached, or a failing test when it is required.
+ */
+export function describeStores(stores: SecurityStores, title: (kind: StoreKind) => string, suite: (kind: StoreKind) => void): void {
+  for (const kind of stores.run) describe(title(kind), () => suite(kind));
+  for (const kind of stores.skipped) describe.skip(`${title(kind)} (skipped: PostgreSQL not reachable)`, () => suite(kind));
+  for (const { kind, problem } of stores.missing) {
+    describe(title(kind), () => {
+      it('needs PostgreSQL (QREBATE_REQUIRE_PG=1)', () => {
+        throw new Error(`PostgreSQL not reachable at ${describeEventLog({ databaseUrl: pgBaseUrl, dataDir: '' })}: ${problem}`);
+      });
+    });
+  }
+}
 
 export { DAY, HOUR, SECRETS };
 
@@ -40,7 +94,14 @@ export async function openShop(kind: StoreKind, options: Parameters<typeof harne
   const store = await kind.create();
   const log = store.connect();
   const webhooks = (log as { webhooks?: () => WebhookStore }).webhooks?.();
-  const h = await harness({ ...(webhooks && { webhooks }), ...options, log });
+  let h: Harness;
+  try {
+    h = await harness({ ...(webhooks && { webhooks }), ...options, log });
+  } catch (err) {
+    // A server that refuses to start (a test of its configuration) leaves no database or temp dir behind.
+    await store.dispose();
+    throw err;
+  }
   return {
     ...h,
     store,
@@ -56,6 +117,44 @@ export async function openShop(kind: StoreKind, options: Parameters<typeof harne
       await store.dispose();
     },
   };
+}
+
+/**
+ * The rows a read-only query finds in a SQL shop's own database, for the checks that look behind
+ * the adapter (tables, row counts, stored text). SQLite: the file, opened read-only. PostgreSQL:
+ * the store harness runs statements but returns no rows, so the query runs inside a DO block that
+ * raises its rows as JSON; no private part of the adapter is touched. Write the query in the SQL
+ * both stores speak, or branch on `shop.log`.
+ */
+export async function storedRows(shop: Shop, query: string): Promise<Record<string, unknown>[]> {
+  if (shop.log instanceof SqliteEventLog) {
+    const db = new Database(shop.log.path, { readonly: true });
+    try {
+      return db.prepare(query).all() as Record<string, unknown>[];
+    } finally {
+      db.close();
+    }
+  }
+  if (!(shop.log instanceof PostgresEventLog) || !shop.store.sql) throw new Error('storedRows needs a SQL store');
+  const tag = '$qrebate_rows$';
+  const prefix = 'qrebate rows: ';
+  if (query.includes(tag)) throw new Error(`a query for storedRows may not hold ${tag}`);
+  try {
+    await shop.store.sql(`DO ${tag} BEGIN RAISE EXCEPTION USING MESSAGE = ${pg.escapeLiteral(prefix)} || coalesce((SELECT json_agg(q)::text FROM (${query}) AS q), '[]'); END ${tag}`);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : '';
+    if (message.startsWith(prefix)) return JSON.parse(message.slice(prefix.length)) as Record<string, unknown>[];
+    throw err;
+  }
+  throw new Error('the DO block returned without its rows');
+}
+
+/** The names of a SQL shop's tables, sorted. */
+export async function storedTables(shop: Shop): Promise<string[]> {
+  const query = shop.log instanceof SqliteEventLog
+    ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    : 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename';
+  return (await storedRows(shop, query)).map((r) => r.name as string);
 }
 
 /** A header value for a member token valid for an hour from the shop's clock (or until `expMs`). */
