@@ -11,7 +11,12 @@
  * lock and one append of one events row and the same number of ledger rows per order as the
  * service wrote, with the same batching, and no engine, catch-up read or idempotency lookup.
  *
- * Environment: BENCH_STORES (sqlite,postgres), BENCH_PREFILL (1000,100000), BENCH_BATCHES (1,100),
+ * A third cell per store has BENCH_CLIENTS concurrent clients each submitting one order at a time
+ * (`submit`, 16 by default): the service's group commit then gathers whatever arrived while the
+ * previous transaction was in flight into the next one. Its raw baseline uses the average group
+ * size the service reached in the same round.
+ *
+ * Environment: BENCH_STORES (sqlite,postgres), BENCH_PREFILL (1000,100000), BENCH_BATCHES (1,100), BENCH_CLIENTS (16; 0 for none),
  * BENCH_SECONDS per cell (2, split into BENCH_ROUNDS alternating slices, 8), BENCH_DATABASE_URL (default DATABASE_TEST_URL, else the local
  * postgres database; a database of its own is created there and dropped afterwards).
  */
@@ -30,6 +35,7 @@ import { SqliteEventLog } from '../src/store/sql/sqlite-event-log.ts';
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 const PREFILLS = (process.env.BENCH_PREFILL ?? '1000,100000').split(',').map(Number);
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,100').split(',').map(Number);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const PG_BASE = process.env.BENCH_DATABASE_URL || process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -123,7 +129,9 @@ async function slice(size: number, seconds: number, tally: Tally, submit: (size:
 interface Row {
   store: string;
   pending: number;
+  /** Orders per submitBatch; for the concurrent cell, the average group the service committed. */
   batch: number;
+  clients: number;
   service: number;
   raw: number;
   transfersPerOrder: number;
@@ -152,18 +160,41 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
     // Service and raw slices alternate, so both see the same machine load and the same database.
     let seq = 2 + MEMBERS + next; // logged so far: two settings, the members, every order (no ticks)
     const rows: Row[] = [];
-    for (const batch of BATCHES) {
+    let transactions = 0;
+    const withWriteLock = store.log.withWriteLock.bind(store.log);
+    store.log.withWriteLock = (work) => {
+      transactions++;
+      return withWriteLock(work);
+    };
+    const cells = [...BATCHES.map((batch) => ({ batch, clients: 0 })), ...(CLIENTS > 0 ? [{ batch: 1, clients: CLIENTS }] : [])];
+    for (const { batch: cellBatch, clients } of cells) {
+      let batch = cellBatch;
       const serviceTally = { orders: 0, seconds: 0 };
       const rawTally = { orders: 0, seconds: 0 };
       const ledgerBefore = durable.engine.ledger.size;
       let transfersPerOrder = 0;
+      let groupedOrders = 0;
+      let groupedTransactions = 0;
       for (let round = 0; round < ROUNDS; round++) {
-        await slice(batch, SECONDS / ROUNDS, serviceTally, async (size) => {
-          const results = await durable.submitBatch(Array.from({ length: size }, (_, i) => paid(next + i)));
-          if (!results.every((r) => r.ok)) throw new Error('a timed order was rejected');
-          next += size;
-          seq += size;
-        });
+        const transactionsBefore = transactions;
+        const ordersBefore = serviceTally.orders;
+        if (clients === 0) {
+          await slice(batch, SECONDS / ROUNDS, serviceTally, async (size) => {
+            const results = await durable.submitBatch(Array.from({ length: size }, (_, i) => paid(next + i)));
+            if (!results.every((r) => r.ok)) throw new Error('a timed order was rejected');
+            next += size;
+            seq += size;
+          });
+        } else {
+          await concurrentSlice(clients, SECONDS / ROUNDS, serviceTally, async () => {
+            const order = paid(next++);
+            seq++;
+            await durable.submit(order.key, order.input);
+          });
+          groupedOrders += serviceTally.orders - ordersBefore;
+          groupedTransactions += transactions - transactionsBefore;
+          batch = Math.max(1, Math.round(groupedOrders / groupedTransactions));
+        }
         const sample = await lastLogged(store.log, seq, `order-${next - 1}`);
         transfersPerOrder = Math.round((durable.engine.ledger.size - ledgerBefore) / serviceTally.orders);
         const transfers = Array.from({ length: transfersPerOrder }, (_, i) => durable.engine.ledger.get(durable.engine.ledger.size - transfersPerOrder + i));
@@ -176,7 +207,7 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
       const active = durable.engine.queues.get('mall')?.activeCount;
       if (active !== pending) throw new Error(`the queue holds ${active} pending entries, expected ${pending}`);
       rows.push({
-        store: store.name, pending, batch, prefillPerSecond, transfersPerOrder,
+        store: store.name, pending, batch, clients, prefillPerSecond, transfersPerOrder,
         service: serviceTally.orders / serviceTally.seconds, raw: rawTally.orders / rawTally.seconds,
       });
     }
@@ -184,6 +215,19 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
   } finally {
     await store.dispose();
   }
+}
+
+/** `clients` loops each submitting one order at a time for `seconds`, adding to `tally`. */
+async function concurrentSlice(clients: number, seconds: number, tally: Tally, submitOne: () => Promise<void>): Promise<void> {
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (elapsed() < seconds) {
+      await submitOne();
+      tally.orders++;
+    }
+  }));
+  tally.seconds += elapsed();
 }
 
 let rawTransferId = 1e12;
@@ -234,8 +278,9 @@ for (const v of versions) console.log(`- ${v}`);
 console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min): other work on the machine skews absolute figures; compare service with raw, which alternate in ${ROUNDS} slices`);
 console.log(`${SECONDS} s per cell; single-line paid orders, reward 50%, extract 50% (each completes the head entry); prefill in batches of ${PREFILL_BATCH}`);
 console.log('');
-console.log('| store | pending entries | orders / batch | service orders/s | raw baseline orders/s | service / raw | ledger rows / order | prefill orders/s (batches of 1000) |');
+console.log('| store | pending entries | orders per transaction | service orders/s | raw baseline orders/s | service / raw | ledger rows / order | prefill orders/s (batches of 1000) |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.store} | ${fmt(r.pending)} | ${r.batch} | ${fmt(r.service)} | ${fmt(r.raw)} | ${(r.service / r.raw).toFixed(2)} | ${r.transfersPerOrder} | ${fmt(r.prefillPerSecond)} |`);
+  const perTransaction = r.clients === 0 ? String(r.batch) : `${r.clients} clients × 1 (group commit, ~${r.batch} per transaction)`;
+  console.log(`| ${r.store} | ${fmt(r.pending)} | ${perTransaction} | ${fmt(r.service)} | ${fmt(r.raw)} | ${(r.service / r.raw).toFixed(2)} | ${r.transfersPerOrder} | ${fmt(r.prefillPerSecond)} |`);
 }

@@ -16,14 +16,27 @@ export function fingerprint(canonical: string): string {
 
 /**
  * JSON with object keys sorted at every depth, so two payloads that differ only in key order
- * (settings objects pass through parsing as given) have one fingerprint.
+ * (settings objects pass through parsing as given) have one fingerprint. Stored fingerprints
+ * depend on this exact text: fingerprint.test.ts pins it. Written as loops over one string, as it
+ * runs for every submitted event.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out += (i === 0 ? '' : ',') + (item === undefined ? 'null' : canonicalJson(item));
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
 }

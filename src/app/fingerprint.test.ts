@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, fingerprint } from './fingerprint.ts';
+
+/** The first, plainest definition: the loops in canonicalJson must give exactly its text. */
+function reference(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : reference(v))).join(',')}]`;
+  const entries = Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${reference((value as Record<string, unknown>)[k])}`);
+  return `{${entries.join(',')}}`;
+}
+
+describe('canonicalJson', () => {
+  it('gives the reference text for any JSON value, with undefined members anywhere', () => {
+    const withUndefined = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('value'), { maxKeys: 4 })),
+    })).value;
+    fc.assert(fc.property(withUndefined, (value) => canonicalJson(value) === reference(value)), { seed: 20261122, numRuns: 2_000 });
+  });
+
+  it('does not depend on key order, and keeps the fingerprints already stored', () => {
+    const a = { type: 'paid', orderId: 'o1', lines: [{ lineId: 'l1', paidFen: 100, note: undefined }], at: null };
+    const b = { at: null, lines: [{ paidFen: 100, lineId: 'l1' }], orderId: 'o1', type: 'paid' };
+    expect(canonicalJson(a)).toBe('{"at":null,"lines":[{"lineId":"l1","paidFen":100}],"orderId":"o1","type":"paid"}');
+    expect(canonicalJson(b)).toBe(canonicalJson(a));
+    // Pinned: a change here would turn every retry of an earlier request into IDEMPOTENCY_CONFLICT.
+    expect(fingerprint(canonicalJson(a))).toBe(fingerprint('{"at":null,"lines":[{"lineId":"l1","paidFen":100}],"orderId":"o1","type":"paid"}'));
+    expect(fingerprint('{"at":null,"lines":[{"lineId":"l1","paidFen":100}],"orderId":"o1","type":"paid"}')).toMatchInlineSnapshot(`"91dbdb6d86d6f540"`);
+  });
+});
