@@ -166,8 +166,8 @@ const FIELD_VALUES: Record<FieldKind, fc.Arbitrary<unknown>> = {
   lines: badLines,
   refList: badList(badRef, 'l2'),
   queueList: badList(badRef, 'mall'),
-  url: fc.constantFrom<unknown>('ftp://shop.example/x', 'not a url', '/relative', 'https://user:pass@shop.example/', 'javascript:alert(1)', '', `https://x.example/${'x'.repeat(2_048)}`, 1, null, [], {}),
-  secret: fc.constantFrom<unknown>('', 'short', 'x'.repeat(257), 1, null, [], {}),
+  url: fc.constantFrom<unknown>('ftp://shop.example/x', 'not a url', '/relative', 'https://user:pass@shop.example/', 'javascript:alert(1)', '', `https://x.example/${'x'.repeat(2_048)}`, 'https://shop.example/a\u0000b', 'https://shop.example/\u0007', 1, null, [], {}),
+  secret: fc.constantFrom<unknown>('', 'short', 'x'.repeat(257), `${'s'.repeat(32)}\u0000`, `\u001b${'s'.repeat(32)}`, 1, null, [], {}),
   kinds: fc.constantFrom<unknown>([], 'x', ['nope'], ['*', '*'], ['*', 'rewardReceived'], [1], null, {}),
   bool: fc.constantFrom<unknown>('true', 1, 0, null, [], {}),
   referrer: badRef.filter((v) => v !== null), // null clears the referrer: valid

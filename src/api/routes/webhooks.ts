@@ -3,6 +3,7 @@
  * webhook's URL and its deliveries are the shop's integration, not data for dashboards. The
  * secret is write-only: no answer ever contains it.
  */
+import { isPlainText } from '../../domain/text.ts';
 import { isMessageKind } from '../../app/messages.ts';
 import { DELIVERY_STATUSES, type DeliveryStatus, type WebhookKinds, type WebhookStore } from '../../app/webhook-store.ts';
 import { apiError } from '../error-codes.ts';
@@ -47,6 +48,8 @@ function checkId(id: string): string {
 
 function checkUrl(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length > URL_LENGTH_MAX) apiError('VALIDATION_FAILED', `url must be a string of at most ${URL_LENGTH_MAX} characters`, { field: 'url' });
+  // Control characters (NUL above all, which PostgreSQL text cannot hold) have no place in a URL we call.
+  if (!isPlainText(raw)) apiError('VALIDATION_FAILED', 'url must not contain control characters', { field: 'url' });
   let url: URL;
   try {
     url = new URL(raw);
@@ -63,6 +66,7 @@ function checkSecret(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length < WEBHOOK_SECRET_LENGTH_MIN || raw.length > WEBHOOK_SECRET_LENGTH_MAX) {
     apiError('VALIDATION_FAILED', `secret must be ${WEBHOOK_SECRET_LENGTH_MIN} to ${WEBHOOK_SECRET_LENGTH_MAX} characters`, { field: 'secret' });
   }
+  if (!isPlainText(raw)) apiError('VALIDATION_FAILED', 'secret must not contain control characters', { field: 'secret' });
   return raw;
 }
 
