@@ -74,10 +74,16 @@ export class Context {
   /** The notices produced since this context began, in order; the buffer forgets them. */
   takeNotices(): Notice[] {
     const start = this.noticeStart;
-    const notices = noticeBuffer.slice(start, noticeCount) as Notice[];
-    // Drop the references (and the room a large event made) so the buffer keeps nothing alive.
+    const count = noticeCount - start;
+    // A short copy by hand (the common event has a few notices); slice for long ones, which keeps
+    // the array in fast elements where `new Array(n)` of a large n would not.
+    const notices = count <= NOTICE_BUFFER ? new Array<Notice>(count) : (noticeBuffer.slice(start, noticeCount) as Notice[]);
+    for (let i = 0; i < count; i++) {
+      if (count <= NOTICE_BUFFER) notices[i] = noticeBuffer[start + i]!;
+      noticeBuffer[start + i] = undefined; // keep nothing alive
+    }
+    // Let the room a large event made go.
     if (start === 0 && noticeBuffer.length > NOTICE_BUFFER) noticeBuffer = new Array<Notice | undefined>(NOTICE_BUFFER).fill(undefined);
-    else noticeBuffer.fill(undefined, start, noticeCount);
     noticeCount = start;
     return notices;
   }
@@ -90,11 +96,11 @@ export class Context {
     else (this.moreTouched ??= []).push(queue);
   }
 
-  /** Calls `visit` on every touched queue in the order they were touched, including queues touched meanwhile. */
-  forEachTouched(visit: (ctx: Context, queue: Queue) => void): void {
-    if (this.firstTouched === null) return;
-    visit(this, this.firstTouched);
-    for (let i = 0; this.moreTouched !== null && i < this.moreTouched.length; i++) visit(this, this.moreTouched[i]!);
+  /** The touched queues in the order they were touched (queues touched meanwhile included): i = 0, 1, … until null. */
+  touchedAt(i: number): Queue | null {
+    if (i === 0) return this.firstTouched;
+    const more = this.moreTouched;
+    return more !== null && i <= more.length ? more[i - 1]! : null;
   }
 
   /** The platform day (calendar.dayNumber) of the event's instant. */

@@ -21,7 +21,7 @@ export interface EventOutcome {
 
 export function finish(ctx: Context, event: EngineEvent, result: unknown, scheduled: EventOutcome[] = []): EventOutcome {
   const { state } = ctx;
-  ctx.forEachTouched(offerQueue);
+  for (let i = 0, queue = ctx.touchedAt(0); queue !== null; queue = ctx.touchedAt(++i)) offerQueue(ctx, queue);
   if (state.programList.length > 0) releaseContinuous(ctx);
   state.eventNo = ctx.eventNo;
   state.now = event.at;

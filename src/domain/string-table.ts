@@ -19,16 +19,23 @@ export class StringTable {
   private charsUsed = 0;
   private starts = new Int32Array(16);
   private lengths = new Uint16Array(16);
-  private slots = new Int32Array(32).fill(EMPTY);
+  /**
+   * Open addressing with linear probing, two words per slot: the string's index (EMPTY when the
+   * slot is free) and its hash. A probe compares hashes in the slot it already read and touches
+   * the arena only on a match, so passing an occupied slot costs no cache miss of its own.
+   */
+  private slots = new Int32Array(2 * 32).fill(EMPTY);
   size = 0;
 
   /** The index of `s`, or -1 when it is not in the table. */
   find(s: string): number {
-    const mask = this.slots.length - 1;
-    for (let slot = hashOf(s) & mask; ; slot = (slot + 1) & mask) {
-      const index = this.slots[slot]!;
+    const hash = hashOf(s) | 0;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const index = slots[2 * slot]!;
       if (index === EMPTY) return -1;
-      if (this.equals(index, s)) return index;
+      if (slots[2 * slot + 1] === hash && this.equals(index, s)) return index;
     }
   }
 
@@ -40,24 +47,30 @@ export class StringTable {
 
   /** Adds `s` and returns its new index, or returns -1 when it is already present: one probe. */
   addIfAbsent(s: string): number {
-    const hash = hashOf(s);
-    const mask = this.slots.length - 1;
+    const hash = hashOf(s) | 0;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     let slot = hash & mask;
-    for (let index = this.slots[slot]!; index !== EMPTY; index = this.slots[slot]!) {
-      if (this.equals(index, s)) return -1; // present: nothing changed, not even the layout
+    for (let index = slots[2 * slot]!; index !== EMPTY; index = slots[2 * slot]!) {
+      if (slots[2 * slot + 1] === hash && this.equals(index, s)) return -1; // present: nothing changed, not even the layout
       slot = (slot + 1) & mask;
     }
     const index = this.store(s);
-    if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
-    else this.slots[slot] = index;
+    if ((this.size + 1) * 4 > (slots.length >>> 1) * 3) {
+      this.rehash(slots.length);
+      this.place(index, hash);
+    } else {
+      slots[2 * slot] = index;
+      slots[2 * slot + 1] = hash;
+    }
     return index;
   }
 
   /** Adds a string known not to be in the table and returns its index. */
   add(s: string): number {
-    if ((this.size + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    if ((this.size + 1) * 4 > (this.slots.length >>> 1) * 3) this.rehash(this.slots.length);
     const index = this.store(s);
-    this.place(index, hashOf(s));
+    this.place(index, hashOf(s) | 0);
     return index;
   }
 
@@ -81,14 +94,6 @@ export class StringTable {
     return String.fromCharCode(...this.chars.subarray(start, start + this.lengths[index]!));
   }
 
-  /** The same hash as hashOf, read from the arena so rehashing allocates no strings. */
-  private hashAt(index: number): number {
-    const start = this.starts[index]!;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < this.lengths[index]!; i++) h = Math.imul(h ^ this.chars[start + i]!, 0x01000193);
-    return h >>> 0;
-  }
-
   private equals(index: number, s: string): boolean {
     if (this.lengths[index] !== s.length) return false;
     const start = this.starts[index]!;
@@ -97,14 +102,18 @@ export class StringTable {
   }
 
   private place(index: number, hash: number): void {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     let slot = hash & mask;
-    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-    this.slots[slot] = index;
+    while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
+    slots[2 * slot] = index;
+    slots[2 * slot + 1] = hash;
   }
 
-  private rehash(capacity: number): void {
-    this.slots = new Int32Array(capacity).fill(EMPTY);
-    for (let index = 0; index < this.size; index++) this.place(index, this.hashAt(index));
+  /** Twice the slots, every string placed again by the hash its slot kept: no arena reads. */
+  private rehash(slotCount: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(2 * slotCount).fill(EMPTY);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) this.place(old[i]!, old[i + 1]!);
   }
 }
