@@ -21,6 +21,11 @@ describe('canonicalJson', () => {
     fc.assert(fc.property(withUndefined, (value) => canonicalJson(value) === reference(value)), { seed: 20261122, numRuns: 2_000 });
   });
 
+  it('overrides top-level members as a spread would, without copying', () => {
+    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.dictionary(fc.string(), fc.option(fc.jsonValue({ maxDepth: 1 }), { nil: undefined })), (value, over) =>
+      canonicalJson(value, over) === reference({ ...value, ...over })), { seed: 7, numRuns: 1_000 });
+  });
+
   it('does not depend on key order, and keeps the fingerprints already stored', () => {
     const a = { type: 'paid', orderId: 'o1', lines: [{ lineId: 'l1', paidFen: 100, note: undefined }], at: null };
     const b = { at: null, lines: [{ paidFen: 100, lineId: 'l1' }], orderId: 'o1', type: 'paid' };

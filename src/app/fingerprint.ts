@@ -18,9 +18,10 @@ export function fingerprint(canonical: string): string {
  * JSON with object keys sorted at every depth, so two payloads that differ only in key order
  * (settings objects pass through parsing as given) have one fingerprint. Stored fingerprints
  * depend on this exact text: fingerprint.test.ts pins it. Written as loops over one string, as it
- * runs for every submitted event.
+ * runs for every submitted event. `topLevel` overrides members of the outermost object, as if
+ * spread over it (`{ ...value, ...topLevel }`) without copying it.
  */
-export function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string, unknown>>): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';
@@ -31,12 +32,17 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record);
+  if (topLevel !== undefined) for (const key of Object.keys(topLevel)) if (!Object.hasOwn(record, key)) keys.push(key);
+  keys.sort();
   let out = '{';
   for (const key of keys) {
-    const item = record[key];
+    const item = topLevel !== undefined && Object.hasOwn(topLevel, key) ? topLevel[key] : record[key];
     if (item === undefined) continue;
     out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
   }
   return `${out}}`;
 }
+
+/** The fingerprint of an event whose instant the service stamped is taken with `at: null`, so a retry stamped later matches. */
+export const STAMPED: Readonly<Record<string, unknown>> = Object.freeze({ at: null });

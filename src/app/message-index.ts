@@ -43,12 +43,18 @@ export class MessageIndex {
       if (e.seq <= this.seq) continue;
       if (e.seq !== this.seq + 1) return;
       this.firstIds.push(this.nextId);
-      for (const m of messagesOf([e])) {
-        let own = this.byMember.get(m.memberId);
-        if (own === undefined) this.byMember.set(m.memberId, (own = []));
-        own.push(this.nextId++);
-      }
+      this.number(e.outcome);
       this.seq = e.seq;
+    }
+  }
+
+  /** Gives the outcome's notices their ids, in `messagesOf` order (scheduled steps first), without building the messages. */
+  private number(outcome: EventNotices['outcome']): void {
+    for (const step of outcome.scheduled ?? []) this.number(step);
+    for (const n of outcome.notices ?? []) {
+      let own = this.byMember.get(n.memberId);
+      if (own === undefined) this.byMember.set(n.memberId, (own = []));
+      own.push(this.nextId++);
     }
   }
 

@@ -11,7 +11,7 @@ import { type EngineEvent, parseEvent } from '../domain/events.ts';
 import { checkInvariants } from '../domain/invariants.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { memberView, queueStats, snapshot, strandedQueues } from '../domain/views.ts';
-import { canonicalJson, fingerprint } from './fingerprint.ts';
+import { STAMPED, canonicalJson, fingerprint } from './fingerprint.ts';
 import type { Clock, RandomSource, Store } from './ports.ts';
 
 export interface Submission {
@@ -36,7 +36,7 @@ export class QrebateService {
     const stamped = raw !== null && typeof raw === 'object' && raw.at === undefined;
     return this.store.transact((tx) => {
       const event = parseEvent(stamped ? { ...raw, at: Math.max(this.clock.now(), tx.state.now) } : input);
-      const print = fingerprint(canonicalJson(stamped ? { ...event, at: null } : event));
+      const print = fingerprint(canonicalJson(event, stamped ? STAMPED : undefined));
       const seen = tx.getIdempotency(idempotencyKey);
       if (seen) {
         if (seen.fingerprint !== print) {
