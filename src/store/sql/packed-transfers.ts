@@ -17,15 +17,19 @@ function checkSafe(value: number, field: string): number {
 
 /** The packed column of each event, keyed by seq; transfers arrive grouped by seq in id order. */
 export function packBySeq(transfers: readonly StoredTransfer[]): Map<number, string> {
-  const grouped = new Map<number, Packed[]>();
+  const packed = new Map<number, string>();
   for (const t of transfers) {
-    let own = grouped.get(t.seq);
-    if (own === undefined) grouped.set(t.seq, (own = []));
+    checkSafe(t.amount, 'amount');
     // What a CHECK constraint held when transfers had a table of their own: a transfer moves something.
-    if (!(checkSafe(t.amount, 'amount') > 0)) throw new RangeError(`transfer amount must be positive, got ${t.amount}`);
-    own.push([t.debit, t.credit, t.amount, t.unit, t.causeKind, checkSafe(t.causeRef, 'causeRef'), checkSafe(t.eventNo, 'eventNo')]);
+    if (!(t.amount > 0)) throw new RangeError(`transfer amount must be positive, got ${t.amount}`);
+    // Units and cause kinds are closed lists of plain words (checked, so they need no escaping); account names go through JSON.stringify.
+    if (!(UNITS as readonly string[]).includes(t.unit) || !(CAUSE_KINDS as readonly string[]).includes(t.causeKind)) throw new RangeError(`transfer unit ${t.unit} or cause ${t.causeKind} is not known`);
+    const row = `[${JSON.stringify(t.debit)},${JSON.stringify(t.credit)},${t.amount},"${t.unit}","${t.causeKind}",${checkSafe(t.causeRef, 'causeRef')},${checkSafe(t.eventNo, 'eventNo')}]`;
+    const before = packed.get(t.seq);
+    packed.set(t.seq, before === undefined ? row : `${before},${row}`);
   }
-  return new Map([...grouped].map(([seq, rows]) => [seq, JSON.stringify(rows)]));
+  for (const [seq, rows] of packed) packed.set(seq, `[${rows}]`);
+  return packed;
 }
 
 const isSafe = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
