@@ -11,12 +11,12 @@
  * lock and one append of one events row and the same number of ledger rows per order as the
  * service wrote, with the same batching, and no engine, catch-up read or idempotency lookup.
  *
- * A third cell per store has BENCH_CLIENTS concurrent clients each submitting one order at a time
- * (`submit`, 16 by default): the service's group commit then gathers whatever arrived while the
+ * Further cells have BENCH_CLIENTS concurrent clients (16 and 64 by default) each submitting one
+ * order at a time (`submit`): the service's group commit then gathers whatever arrived while the
  * previous transaction was in flight into the next one. Its raw baseline uses the average group
  * size the service reached in the same round.
  *
- * Environment: BENCH_STORES (sqlite,postgres), BENCH_PREFILL (1000,100000), BENCH_BATCHES (1,100), BENCH_CLIENTS (16; 0 for none),
+ * Environment: BENCH_STORES (sqlite,postgres), BENCH_PREFILL (1000,100000), BENCH_BATCHES (1,100), BENCH_CLIENTS (16,64; 0 for none),
  * BENCH_SECONDS per cell (2, split into BENCH_ROUNDS alternating slices, 8), BENCH_DATABASE_URL (default DATABASE_TEST_URL, else the local
  * postgres database; a database of its own is created there and dropped afterwards).
  */
@@ -35,7 +35,7 @@ import { SqliteEventLog } from '../src/store/sql/sqlite-event-log.ts';
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 const PREFILLS = (process.env.BENCH_PREFILL ?? '1000,100000').split(',').map(Number);
 const BATCHES = (process.env.BENCH_BATCHES ?? '1,100').split(',').map(Number);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const CLIENTS = (process.env.BENCH_CLIENTS ?? '16,64').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const PG_BASE = process.env.BENCH_DATABASE_URL || process.env.DATABASE_TEST_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -166,7 +166,7 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
       transactions++;
       return withWriteLock(work);
     };
-    const cells = [...BATCHES.map((batch) => ({ batch, clients: 0 })), ...(CLIENTS > 0 ? [{ batch: 1, clients: CLIENTS }] : [])];
+    const cells = [...BATCHES.map((batch) => ({ batch, clients: 0 })), ...CLIENTS.map((clients) => ({ batch: 1, clients }))];
     for (const { batch: cellBatch, clients } of cells) {
       let batch = cellBatch;
       const serviceTally = { orders: 0, seconds: 0 };
