@@ -18,6 +18,7 @@ import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTran
 import { STAMPED, canonicalJson, fingerprint } from './fingerprint.ts';
 import type { Clock, RandomSource } from './ports.ts';
 import type { Submission } from './service.ts';
+import { Mutex } from './mutex.ts';
 
 export interface BatchItem {
   key: string;
@@ -29,16 +30,6 @@ export interface BatchItem {
 export type BatchResult = { ok: true; submission: Submission } | { ok: false; error: DomainError };
 
 export const BATCH_MAX = 1_000;
-
-/** Serializes async work: one batch at a time per process touches the state and the log. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
 
 export class DurableService {
   private state: EngineState;

@@ -21,20 +21,11 @@ import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMi
 import { packBySeq, unpack } from './packed-transfers.ts';
 import { checkSafe, safe } from './sqlite-rows.ts';
 import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
+import { Mutex } from '../../app/mutex.ts';
 
 export interface SqliteEventLogOptions {
   /** How long a writer waits for another process's write transaction before failing. */
   busyTimeoutMs?: number;
-}
-
-/** Serializes async work. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
 }
 
 /** One mutex per database file in this process, counted so that it goes away with its last connection. */
