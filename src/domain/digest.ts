@@ -67,7 +67,7 @@ export function stateDigest(state: EngineState): string {
 
   for (const m of state.memberList) {
     h.str(m.id);
-    h.json([m.level, m.nickname, m.teamLevel, m.shareholderWeight, m.referrer?.id ?? null, m.spend, [...m.limitCounts]]);
+    h.json([m.level, m.nickname, m.teamLevel, m.shareholderWeight, m.referrer?.id ?? null, m.spend, m.limitCounts()]);
   }
   for (const q of state.queueList) {
     h.str(q.key);

@@ -33,8 +33,17 @@ export class Member {
   shareholderWeight = 0;
   /** Rows of completed lines, in completion order, for accumulated-spend tiers. */
   readonly spend: number[] = [];
-  /** Per limit scope (e.g. 'product:p1'), counted for every entry whatever became of it. */
-  readonly limitCounts = new Map<string, LimitCount>();
+  /**
+   * Entries counted per limit scope ('product:p1', 'store:s1', …), every entry whatever became of
+   * it, in the order the scopes were first counted. The first scope's count lives in the member's
+   * own fields: one scope per member is the common case, and counting an entry then touches no
+   * map and no further object. Later scopes are in `moreLimitCounts`.
+   */
+  limitScope: string | null = null;
+  limitTotal = 0;
+  limitDay = -1;
+  limitDayCount = 0;
+  readonly moreLimitCounts = new Map<string, LimitCount>();
 
   constructor(
     readonly no: number,
@@ -52,6 +61,45 @@ export class Member {
   ) {
     this.level = level;
     this.nickname = nickname;
+  }
+
+  /** Entries counted in `scope` (a copy), or undefined when none ever was. */
+  limitCount(scope: string): LimitCount | undefined {
+    if (this.limitScope === scope) return { total: this.limitTotal, day: this.limitDay, dayCount: this.limitDayCount };
+    return this.moreLimitCounts.get(scope);
+  }
+
+  /** Counts one entry in `scope` on the platform day `today`. */
+  countLimit(scope: string, today: number): void {
+    if (this.limitScope === scope || this.limitScope === null) {
+      this.limitScope = scope;
+      this.limitTotal++;
+      if (this.limitDay !== today) {
+        this.limitDay = today;
+        this.limitDayCount = 0;
+      }
+      this.limitDayCount++;
+      return;
+    }
+    let c = this.moreLimitCounts.get(scope);
+    if (!c) {
+      c = { total: 0, day: -1, dayCount: 0 };
+      this.moreLimitCounts.set(scope, c);
+    }
+    c.total++;
+    if (c.day !== today) {
+      c.day = today;
+      c.dayCount = 0;
+    }
+    c.dayCount++;
+  }
+
+  /** Every scope's count as [scope, count] pairs, in the order the scopes were first counted. */
+  limitCounts(): [string, LimitCount][] {
+    const out: [string, LimitCount][] = [];
+    if (this.limitScope !== null) out.push([this.limitScope, { total: this.limitTotal, day: this.limitDay, dayCount: this.limitDayCount }]);
+    for (const entry of this.moreLimitCounts) out.push(entry);
+    return out;
   }
 }
 

@@ -9,7 +9,7 @@ import { assert, reject } from '../errors.ts';
 import type { PaidLineInput } from '../events.ts';
 import { type LinePlan, compilePlan, planKey } from '../line-plan.ts';
 import { applyBp } from '../money.ts';
-import { Entry, type LimitCount, Line, type Member, type NoEntryReason, type Queue } from '../model.ts';
+import { Entry, Line, type Member, type NoEntryReason, type Queue } from '../model.ts';
 import { COMPLETED, FLAG_SETTLE_ON_COMPLETED, REASON_SHIFT, STATUS_CODE, WAITING, reasonCode } from '../tables.ts';
 import { chooseK, deriveSeed } from '../random.ts';
 import { type ResolvedRatio, resolveRatioInto } from '../ratio.ts';
@@ -58,25 +58,16 @@ function queueOf(state: EngineState, plan: LinePlan): Queue {
   return queue;
 }
 
-function counter(member: Member, scope: string): LimitCount {
-  let c = member.limitCounts.get(scope);
-  if (!c) {
-    c = { total: 0, day: -1, dayCount: 0 };
-    member.limitCounts.set(scope, c);
-  }
-  return c;
-}
-
 function noEntryReason(state: EngineState, plan: LinePlan, input: PaidLineInput, member: Member, at: number): NoEntryReason | null {
   if (plan.windows && !windowsContain(plan.windows, state.calendar, at)) return 'outsideWindow';
   if (input.deductedFen > 0 && !state.settings.base.deductionParticipates) return 'deduction';
   if (plan.dailyLimit) {
-    const c = member.limitCounts.get(plan.dailyLimit.scope);
+    const c = member.limitCount(plan.dailyLimit.scope);
     const today = state.calendar.dayNumber(at);
     if (plan.dailyLimit.max === 0 || (c && c.day === today && c.dayCount >= plan.dailyLimit.max)) return 'dailyLimit';
   }
   if (plan.totalLimit) {
-    const c = member.limitCounts.get(plan.totalLimit.scope);
+    const c = member.limitCount(plan.totalLimit.scope);
     if (plan.totalLimit.max === 0 || (c && c.total >= plan.totalLimit.max)) return 'totalLimit';
   }
   return null;
@@ -86,15 +77,7 @@ function noEntryReason(state: EngineState, plan: LinePlan, input: PaidLineInput,
 function countEntry(ctx: Context, member: Member, plan: LinePlan): void {
   const today = ctx.day;
   const scopes = plan.countScopes;
-  for (let i = 0; i < scopes.length; i++) {
-    const c = counter(member, scopes[i]!);
-    c.total++;
-    if (c.day !== today) {
-      c.day = today;
-      c.dayCount = 0;
-    }
-    c.dayCount++;
-  }
+  for (let i = 0; i < scopes.length; i++) member.countLimit(scopes[i]!, today);
 }
 
 /** 随机返: whether the next entrant of this queue's current group gets a cash entry. */
