@@ -192,7 +192,7 @@ export class DurableService {
     if (!isPlainText(key)) reject('INVALID_ID', 'an idempotency key must not hold control characters or lone surrogates', { field: 'idempotencyKey' });
     const raw = input as Record<string, unknown> | null;
     const stamped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.at === undefined;
-    const event = parseEvent(stamped ? { ...raw, at: Math.max(this.clock.now(), this.state.now) } : input);
+    const event = parseEvent(input, stamped ? Math.max(this.clock.now(), this.state.now) : undefined);
     const print = fingerprint(canonicalJson(event, stamped ? STAMPED : undefined));
     const seen = seenInBatch.get(key) ?? stored.get(key);
     if (seen) {

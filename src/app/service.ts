@@ -35,7 +35,7 @@ export class QrebateService {
     const raw = input as Record<string, unknown> | null;
     const stamped = raw !== null && typeof raw === 'object' && raw.at === undefined;
     return this.store.transact((tx) => {
-      const event = parseEvent(stamped ? { ...raw, at: Math.max(this.clock.now(), tx.state.now) } : input);
+      const event = parseEvent(input, stamped ? Math.max(this.clock.now(), tx.state.now) : undefined);
       const print = fingerprint(canonicalJson(event, stamped ? STAMPED : undefined));
       const seen = tx.getIdempotency(idempotencyKey);
       if (seen) {

@@ -122,9 +122,10 @@ function idList(x: unknown, field: string, max: number, duplicate: 'DUPLICATE_LI
 }
 
 /** Parses untrusted JSON into an event of known shape; semantic checks happen in the handlers. */
-export function parseEvent(input: unknown): EngineEvent {
+export function parseEvent(input: unknown, defaultAt?: number): EngineEvent {
   const e = obj(input, 'event');
-  const at = checkInstant(e.at);
+  // `defaultAt`: the instant a caller stamps on an event sent without one (the service's clock), without copying the input.
+  const at = checkInstant(e.at === undefined && defaultAt !== undefined ? defaultAt : e.at);
   switch (e.type) {
     case 'settings':
       return { type: 'settings', at, settings: e.settings };
