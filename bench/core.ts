@@ -53,10 +53,18 @@ const LINE_IDS = ['1', '2', '3', '4', '5', '6', '7', '8'];
 
 type PaidEvent = EngineEvent & { type: 'paid' };
 
-/** A fresh parsed paid event, as the service's parser makes one per request (a plain loop, no callback per line). */
+function line(l: number): PaidLineInput {
+  return { lineId: LINE_IDS[l % 8]!, channel: 'mall', productId: 'p1', storeId: '', paidFen: 10_000, deductedFen: 0 };
+}
+
+/** A fresh parsed paid event, as the service's parser makes one per request (arrays of their exact length, as JSON.parse makes them). */
 function paid(i: number, at: number, lines = 1): PaidEvent {
-  const inputs: PaidLineInput[] = [];
-  for (let l = 0; l < lines; l++) inputs.push({ lineId: LINE_IDS[l % 8]!, channel: 'mall', productId: 'p1', storeId: '', paidFen: 10_000, deductedFen: 0 });
+  let inputs: PaidLineInput[];
+  if (lines === 1) inputs = [line(0)];
+  else {
+    inputs = [];
+    for (let l = 0; l < lines; l++) inputs.push(line(l));
+  }
   return { type: 'paid', at, orderId: `o${i}`, memberId: `m${i % MEMBERS}`, lines: inputs };
 }
 

@@ -81,6 +81,16 @@ describe('applyBp', () => {
     expect(aboveSafe).toBeGreaterThan(10_000);
   });
 
+  it('is exact on both sides of a 2^53 product, where it switches from one division to the split', () => {
+    const wrong: [number, number][] = [];
+    // Ratios from 3 bp up, so that every amount tried is itself a safe integer.
+    for (const bp of [3, 7, 9_999, BP_ONE, 10_001, 33_333, 99_999, BP_MAX, 999_999]) {
+      const edge = Math.floor(2 ** 53 / bp);
+      for (let amount = edge - 5_000; amount <= edge + 5_000; amount++) if (applyBp(amount, bp) !== exact(amount, bp)) wrong.push([amount, bp]);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('gives back the amount at 100% and never -0', () => {
     expect(applyBp(987_654_321, BP_ONE)).toBe(987_654_321);
     expect(Object.is(applyBp(0, 5_000), 0)).toBe(true);

@@ -27,6 +27,8 @@ export const BP_MAX = 100_000;
 export const VOLUME_MAX_FEN = 2 ** 52;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** 2^53: every integer below it is a double. */
+const EXACT_PRODUCT = 2 ** 53;
 
 /**
  * floor(amount × bp / 10000), exact for 0 ≤ amount ≤ AMOUNT_MAX_FEN and 0 ≤ bp ≤ BP_MAX.
@@ -38,10 +40,17 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * below 2^53 is exact too (a non-integer quotient x/d is at least 1/d away from the next integer,
  * which is more than half an ulp whenever x < 2^53).
  *
+ * When the product itself is below 2^53 (every line inside the documented bounds: 10^10 × 10^5
+ * = 10^15) it is exact as a double and the split is not needed: one multiplication and one
+ * division. A product at or past 2^53 computes as at least 2^53 (rounding is monotonic and 2^53
+ * is a double), so it always takes the split.
+ *
  * The inputs are not validated here because this runs for every line of every order; callers
  * validate once at the boundary with `checkAmount` and `checkBp`.
  */
 export function applyBp(amount: number, bp: number): number {
+  const product = amount * bp;
+  if (product < EXACT_PRODUCT && product >= 0) return Math.floor(product / BP_ONE);
   const r = amount % BP_ONE;
   // (amount - r) / BP_ONE is an exact integer division, so no floor is needed on that half.
   return ((amount - r) / BP_ONE) * bp + Math.floor((r * bp) / BP_ONE);
