@@ -21,6 +21,13 @@ describe('canonicalJson', () => {
     fc.assert(fc.property(withUndefined, (value) => canonicalJson(value) === reference(value)), { seed: 20261122, numRuns: 2_000 });
   });
 
+  it('escapes every string JSON.stringify escapes, and numbers as it writes them', () => {
+    const awkward = ['', 'plain', 'q"uote', 'back\\slash', 'nul\u0000', 'tab\t', '\u001f', '\u2028\u2029', 'lone \ud800', 'lone \udc00', 'pair 😀', '会员', '\u007f'];
+    const numbers = [0, -0, 1.5, -1e21, 1e21, 5e-7, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
+    for (const value of [...awkward, ...numbers, true, false, { [awkward[2]!]: awkward, n: numbers }]) expect(canonicalJson(value)).toBe(reference(value));
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.double(), (text, n) => canonicalJson({ text, n }) === reference({ text, n })), { seed: 11, numRuns: 2_000 });
+  });
+
   it('overrides top-level members as a spread would, without copying', () => {
     fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.dictionary(fc.string(), fc.option(fc.jsonValue({ maxDepth: 1 }), { nil: undefined })), (value, over) =>
       canonicalJson(value, over) === reference({ ...value, ...over })), { seed: 7, numRuns: 1_000 });

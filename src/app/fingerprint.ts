@@ -22,7 +22,19 @@ export function fingerprint(canonical: string): string {
  * spread over it (`{ ...value, ...topLevel }`) without copying it.
  */
 export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string, unknown>>): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return PLAIN_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null'; // what JSON.stringify writes
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value) ?? 'null';
+  }
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
@@ -39,9 +51,26 @@ export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string,
   for (const key of keys) {
     const item = topLevel !== undefined && Object.hasOwn(topLevel, key) ? topLevel[key] : record[key];
     if (item === undefined) continue;
-    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    out += `${out.length === 1 ? '' : ','}${quotedKey(key)}:${canonicalJson(item)}`;
   }
   return `${out}}`;
+}
+
+/** A string JSON.stringify writes as itself between quotes: no quote, backslash, control character or surrogate. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** Quoted object keys, remembered: events repeat a few dozen field names. Bounded, since settings keys come from outside. */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_MAX = 4_096;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /** The fingerprint of an event whose instant the service stamped is taken with `at: null`, so a retry stamped later matches. */
