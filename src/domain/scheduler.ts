@@ -60,9 +60,20 @@ function nextDue(state: EngineState): Due | null {
   return due;
 }
 
+/** Whether any step could be due by `at`, without building the steps (most events find none). */
+function anyDueBy(state: EngineState, at: number): boolean {
+  if (state.settings.base.reset && state.nextResetAt !== null && state.nextResetAt <= at) return true;
+  for (let i = 0; i < state.programList.length; i++) {
+    const pool = state.pools.get(state.programList[i]![0]);
+    if (pool && pool.nextReleaseAt !== null && pool.nextReleaseAt <= at) return true;
+  }
+  return false;
+}
+
 /** Runs every step due by `at` and returns their outcomes, notices included, in order. */
 export function runDueSteps(state: EngineState, at: number): EventOutcome[] {
   const outcomes: EventOutcome[] = [];
+  if (!anyDueBy(state, at)) return outcomes;
   for (let due = nextDue(state); due && due.at <= at; due = nextDue(state)) {
     const ctx = new Context(state, state.eventNo + 1, due.at);
     outcomes.push(finish(ctx, { type: 'tick', at: due.at }, due.run(ctx)));

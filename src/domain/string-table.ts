@@ -83,9 +83,12 @@ export class StringTable {
     }
     if (this.charsUsed + s.length > this.chars.length) this.chars = grow(this.chars, nextCapacity(this.chars.length, this.charsUsed + s.length));
     const index = this.size++;
-    this.starts[index] = this.charsUsed;
+    const start = this.charsUsed;
+    this.starts[index] = start;
     this.lengths[index] = s.length;
-    for (let i = 0; i < s.length; i++) this.chars[this.charsUsed++] = s.charCodeAt(i);
+    const chars = this.chars;
+    for (let i = 0; i < s.length; i++) chars[start + i] = s.charCodeAt(i);
+    this.charsUsed = start + s.length;
     return index;
   }
 
