@@ -26,6 +26,11 @@ export interface PlatformAccounts {
   couponIssued: number;
 }
 
+/** The compiled line plans: channel → product → store → plan, and the last path looked up. */
+export type PlanCache = Record<Channel, Map<string, Map<string, LinePlan>>> & {
+  last: { channel: Channel; productId: string; storeId: string; plan: LinePlan } | null;
+};
+
 export class EngineState {
   settings: Settings = defaultSettings();
   calendar: Calendar = makeCalendar('Asia/Shanghai');
@@ -66,8 +71,8 @@ export class EngineState {
   entitlementIssuedFen = 0;
   /** Withdrawal requests by the shop's id. */
   readonly withdrawals = new Map<string, Withdrawal>();
-  /** Line plans by path, rebuilt whenever settings change. */
-  readonly plans: Record<Channel, Map<string, Map<string, LinePlan>>> = { mall: new Map(), store: new Map(), cashier: new Map() };
+  /** Line plans by path, rebuilt whenever settings change; `last` is the path the previous line took. */
+  readonly plans: PlanCache = { mall: new Map(), store: new Map(), cashier: new Map(), last: null };
 
   constructor(readonly seed: Seed) {
     const l = this.ledger;
@@ -87,7 +92,10 @@ export class EngineState {
     this.settings = settings;
     this.programList = Object.entries(settings.programs);
     if (this.calendar.timeZone !== settings.base.timeZone) this.calendar = makeCalendar(settings.base.timeZone);
-    for (const byProduct of Object.values(this.plans)) byProduct.clear();
+    this.plans.mall.clear();
+    this.plans.store.clear();
+    this.plans.cashier.clear();
+    this.plans.last = null;
   }
 
   queue(key: string): Queue {

@@ -32,8 +32,13 @@ export interface PaidResult {
   lines: PaidLineResult[];
 }
 
-/** The cached plan of a line's path; nested maps avoid building a key string per line. */
+/**
+ * The cached plan of a line's path; nested maps avoid building a key string per line, and the
+ * path of the previous line is checked first (consecutive lines mostly share one).
+ */
 function planFor(state: EngineState, input: PaidLineInput): LinePlan {
+  const last = state.plans.last;
+  if (last !== null && last.productId === input.productId && last.storeId === input.storeId && last.channel === input.channel) return last.plan;
   let byStore = state.plans[input.channel].get(input.productId);
   if (!byStore) {
     byStore = new Map();
@@ -46,6 +51,13 @@ function planFor(state: EngineState, input: PaidLineInput): LinePlan {
     const key = planKey(input.channel, input.productId, input.storeId);
     plan.path = state.pathOf(key, () => ({ channel: input.channel, productId: input.productId, storeId: input.storeId, spendScope }));
     byStore.set(input.storeId, plan);
+  }
+  if (last === null) state.plans.last = { channel: input.channel, productId: input.productId, storeId: input.storeId, plan };
+  else {
+    last.channel = input.channel;
+    last.productId = input.productId;
+    last.storeId = input.storeId;
+    last.plan = plan;
   }
   return plan;
 }
