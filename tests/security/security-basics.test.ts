@@ -15,6 +15,7 @@ import { AUTH, TestClock, seeds } from '../../src/api/test-support.ts';
 import { stateDigest } from '../../src/domain/digest.ts';
 import { PostgresEventLog } from '../../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
+import { decodeCompact } from '../../src/store/sql/compact-json.ts';
 import { storedTransfers } from '../contract/stores.ts';
 import { HOUR, SECRETS, type Shop, WEBHOOK_SECRET, describeStores, errorShapeProblems, mallLine, openShop, securityStores, seedShop, storedRows, storedTables } from './support.ts';
 
@@ -312,7 +313,7 @@ describeStores(STORES, (kind) => `security basics on ${kind.name}`, (kind) => {
       expect(counts).toEqual({ events: (await shop.log.readSince(0)).length });
       expect((await storedTransfers(shop.log)).length).toBe(shop.service.engine.ledger.size);
       const [member] = await storedRows(shop, "SELECT payload FROM events WHERE type = 'member' ORDER BY seq LIMIT 1");
-      expect(JSON.parse(member!.payload as string).nickname).toBe(INJECTIONS[0]);
+      expect((decodeCompact(member!.payload as string) as { nickname: string }).nickname).toBe(INJECTIONS[0]);
     });
   });
 });

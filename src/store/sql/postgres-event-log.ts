@@ -14,6 +14,7 @@ import { type EventNotices, MessageIndex, type MessageSource } from '../../app/m
 import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
+import { decodeCompact, encodeCompact } from './compact-json.ts';
 import { packBySeq, unpack } from './packed-transfers.ts';
 import { PostgresWebhookStore } from './postgres-webhook-store.ts';
 
@@ -78,14 +79,14 @@ function toLogged(row: EventRow): LoggedEvent {
     seq: row.seq,
     key: row.idempotency_key,
     fingerprint: row.fingerprint,
-    event: JSON.parse(row.payload) as EngineEvent,
-    outcome: JSON.parse(row.outcome) as EventOutcome,
+    event: decodeCompact(row.payload) as EngineEvent,
+    outcome: decodeCompact(row.outcome) as EventOutcome,
     actor: row.actor,
   };
 }
 
 function toNotices(row: OutcomeRow): EventNotices {
-  return { seq: row.seq, outcome: JSON.parse(row.outcome) as EventOutcome };
+  return { seq: row.seq, outcome: decodeCompact(row.outcome) as EventOutcome };
 }
 
 /** Rows per page of readSince. */
@@ -131,8 +132,8 @@ function eventColumns(events: readonly LoggedEvent[], packed: ReadonlyMap<number
     events.map((e) => e.fingerprint),
     events.map((e) => e.event.type),
     events.map((e) => checkSafe(e.event.at, 'at')),
-    events.map((e) => JSON.stringify(e.event)),
-    events.map((e) => JSON.stringify(e.outcome)),
+    events.map((e) => encodeCompact(e.event)),
+    events.map((e) => encodeCompact(e.outcome)),
     events.map((e) => e.actor),
     events.map((e) => packed.get(e.seq) ?? '[]'),
   ];
@@ -217,7 +218,7 @@ export class PostgresEventLog implements EventLog {
           const found = new Map<string, KeyRecord>();
           if (keys.length === 0) return found;
           const { rows } = await live().query<{ idempotency_key: string; fingerprint: string; outcome: string }>(named('findKeys', [keys]));
-          for (const row of rows) found.set(row.idempotency_key, { fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome });
+          for (const row of rows) found.set(row.idempotency_key, { fingerprint: row.fingerprint, outcome: decodeCompact(row.outcome) as EventOutcome });
           return found;
         },
         append: async (events, transfers) => {

@@ -18,6 +18,7 @@ import { type EventNotices, MessageIndex, type MessageSource } from '../../app/m
 import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
+import { decodeCompact, encodeCompact } from './compact-json.ts';
 import { packBySeq, unpack } from './packed-transfers.ts';
 import { checkSafe, safe } from './sqlite-rows.ts';
 import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
@@ -64,14 +65,14 @@ function toLogged(row: EventRow): LoggedEvent {
     seq: safe(row.seq, 'events.seq'),
     key: row.idempotency_key,
     fingerprint: row.fingerprint,
-    event: JSON.parse(row.payload) as EngineEvent,
-    outcome: JSON.parse(row.outcome) as EventOutcome,
+    event: decodeCompact(row.payload) as EngineEvent,
+    outcome: decodeCompact(row.outcome) as EventOutcome,
     actor: row.actor,
   };
 }
 
 function toNotices(row: OutcomeRow): EventNotices {
-  return { seq: safe(row.seq, 'events.seq'), outcome: JSON.parse(row.outcome) as EventOutcome };
+  return { seq: safe(row.seq, 'events.seq'), outcome: decodeCompact(row.outcome) as EventOutcome };
 }
 
 function prepareStatements(db: Database.Database) {
@@ -188,7 +189,7 @@ export class SqliteEventLog implements EventLog {
           const found = new Map<string, KeyRecord>();
           for (const key of keys) {
             const row = live().findKey.get(key);
-            if (row) found.set(key, { fingerprint: row.fingerprint, outcome: JSON.parse(row.outcome) as EventOutcome });
+            if (row) found.set(key, { fingerprint: row.fingerprint, outcome: decodeCompact(row.outcome) as EventOutcome });
           }
           return found;
         },
@@ -219,7 +220,7 @@ export class SqliteEventLog implements EventLog {
       try {
         s.insertEvent.run(
           checkSafe(e.seq, 'seq'), e.key, e.fingerprint, e.event.type, checkSafe(e.event.at, 'at'),
-          JSON.stringify(e.event), JSON.stringify(e.outcome), e.actor, packed.get(e.seq) ?? '[]',
+          encodeCompact(e.event), encodeCompact(e.outcome), e.actor, packed.get(e.seq) ?? '[]',
         );
       } catch (err) {
         if (isUniqueKeyViolation(err)) throw new Error(`duplicate idempotency key ${e.key}`, { cause: err });
