@@ -78,11 +78,20 @@ export class DurableService {
    * Submits one event. Concurrent submissions are committed together (group commit): while one
    * transaction is in flight, the events that arrive queue up and go in the next transaction as
    * one batch, each with its own result, in arrival order. One fsync then serves many requests.
+   *
+   * The first submission waits for `setImmediate`, i.e. until the I/O already readable has been
+   * read: requests that arrived together then share the first transaction too. Without it, each
+   * request's transaction began in the microtasks right after that request was parsed, before the
+   * next one was, and on SQLite (whose commit holds the thread) 16 concurrent HTTP clients got one
+   * order per fsync: 641 orders/s at 22 ms p50 (bench:http).
    */
   submit(key: string, input: unknown, actor?: string): Promise<Submission> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item: { key, input, ...(actor !== undefined && { actor }) }, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
@@ -90,7 +99,6 @@ export class DurableService {
   private flushing = false;
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.waiting.length > 0) {
         const group = this.waiting.splice(0, BATCH_MAX);
