@@ -34,6 +34,12 @@ export interface LinePlan {
   totalLimit: LimitRule | null;
   /** Only the steps whose layer exists on this path; members decide the rest. */
   ratioSteps: RatioStep[];
+  /**
+   * The ratio every entry on this path gets when no level map, tier list or lottery is
+   * configured before the first default in `ratioSteps` (what resolveRatio would return for any
+   * member); null when the member or a lottery decides.
+   */
+  fixedBp: number | null;
   randomReturn: boolean;
   /** Every scope a limit could count this line in, whichever layer sets a limit later. */
   countScopes: string[];
@@ -107,6 +113,20 @@ export function compilePlan(settings: Settings, channel: Channel, productId: str
     const s = layers[layer];
     if (s) ratioSteps.push({ layer, source, settings: s });
   }
+  let fixedBp: number | null = 0;
+  for (const { source, settings: layer } of ratioSteps) {
+    if (source === 'level') {
+      if (layer.levelBp) fixedBp = null;
+    } else if (source === 'tiers') {
+      if (layer.tiers && layer.tiers.length > 0) fixedBp = null;
+    } else if (source === 'lottery') {
+      if (layer.lottery) fixedBp = null;
+    } else if (layer.defaultBp !== undefined) {
+      fixedBp = layer.defaultBp;
+      break;
+    }
+    if (fixedBp === null) break;
+  }
   const randomSwitch = channel === 'store' ? layers.store?.randomReturn : channel === 'cashier' ? layers.cashier?.randomReturn : undefined;
   const group = settings.base.randomReturnGroup;
   return {
@@ -118,6 +138,7 @@ export function compilePlan(settings: Settings, channel: Channel, productId: str
     dailyLimit: dailyAt ? { max: dailyAt[1].dailyLimit!, scope: limitScope(dailyAt[0], channel, productId, storeId) } : null,
     totalLimit: totalAt ? { max: totalAt[1].totalLimit!, scope: limitScope(totalAt[0], channel, productId, storeId) } : null,
     ratioSteps,
+    fixedBp,
     randomReturn: group !== null && (randomSwitch ?? true),
     countScopes:
       channel === 'mall' ? [`product:${productId}`]

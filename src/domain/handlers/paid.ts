@@ -16,6 +16,7 @@ import { type ResolvedRatio, resolveRatioInto } from '../ratio.ts';
 import { joinPrograms } from '../programs/pool.ts';
 import { grantLineRewards } from '../rewards/distribution.ts';
 import { settleRow } from '../settle.ts';
+import type { LotterySpec } from '../settings.ts';
 import type { EngineState } from '../state.ts';
 
 export interface PaidLineResult {
@@ -113,9 +114,14 @@ const ratio: ResolvedRatio = { bp: 0, lottery: null };
 function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, queue: Queue): void {
   const { state } = ctx;
   const t = state.lines;
-  resolveRatioInto(ratio, state, plan.ratioSteps, member, plan.spendScope, ctx.at);
-  const bp = ratio.bp;
-  const lottery = ratio.lottery;
+  let bp: number;
+  let lottery: LotterySpec | null = null;
+  if (plan.fixedBp !== null) bp = plan.fixedBp;
+  else {
+    resolveRatioInto(ratio, state, plan.ratioSteps, member, plan.spendScope, ctx.at);
+    bp = ratio.bp;
+    lottery = ratio.lottery;
+  }
   const totalFen = applyBp(t.paid[row]!, bp);
   const cash = !plan.randomReturn || drawsCash(state, queue);
   state.entryRows.push(row);
