@@ -29,17 +29,18 @@ const MARK = '~';
 /** A name that needs the escape: one letter or digit (a code, or could be one later), or one starting with the escape itself. */
 const NEEDS_ESCAPE = /^(?:[A-Za-z0-9]|!.*)$/s;
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-
-function quote(text: string): string {
-  return PLAIN_STRING.test(text) ? `"${text}"` : JSON.stringify(text);
-}
+/** Encoded names (quoted, coded or escaped), remembered: outcomes repeat a few dozen names. Bounded, since settings keys come from outside. */
+const encodedNames = new Map<string, string>();
+const ENCODED_NAMES_MAX = 4_096;
 
 function encodedName(name: string): string {
-  const code = CODE_OF.get(name);
-  if (code !== undefined) return `"${code}"`;
-  return quote(NEEDS_ESCAPE.test(name) ? `!${name}` : name);
+  let encoded = encodedNames.get(name);
+  if (encoded === undefined) {
+    const code = CODE_OF.get(name);
+    encoded = code !== undefined ? `"${code}"` : JSON.stringify(NEEDS_ESCAPE.test(name) ? `!${name}` : name);
+    if (encodedNames.size < ENCODED_NAMES_MAX) encodedNames.set(name, encoded);
+  }
+  return encoded;
 }
 
 /** JSON.stringify's text, with field names coded (no toJSON: payloads and outcomes are plain data). */
@@ -47,7 +48,7 @@ function write(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return quote(value);
+      return JSON.stringify(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
