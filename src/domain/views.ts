@@ -5,7 +5,7 @@
 import { MS_PER_DAY } from './calendar.ts';
 import { reject } from './errors.ts';
 import { BP_ONE, mulDivFloor } from './money.ts';
-import { Entry, type EntryStatus, type Queue } from './model.ts';
+import { Entry, type EntryStatus, type Member, type Queue } from './model.ts';
 import { type PoolEntryView, poolEntriesSnapshot, poolEntryViews, poolStats } from './programs/pool-views.ts';
 import type { EngineState } from './state.ts';
 
@@ -35,6 +35,34 @@ export function aheadOf(state: EngineState, entry: Entry): { position: number; p
     }
   }
   return { position, pendingAheadFen };
+}
+
+/**
+ * Each member's entry numbers, per state, built from the append-only entry rows and extended by
+ * the rows added since the last view: a member view then costs the member's own entries, not a
+ * walk over every entry of every member (1M entries: one view scanned them all). A cache only:
+ * an entry's member never changes and entry rows are never removed, so it never goes stale.
+ */
+interface MemberEntryIndex {
+  scanned: number;
+  byMember: Map<number, number[]>;
+}
+
+const memberEntryIndexes = new WeakMap<EngineState, MemberEntryIndex>();
+
+function entriesOf(state: EngineState, member: Member): Entry[] {
+  let index = memberEntryIndexes.get(state);
+  // Rows are never removed; if they ever were, start over rather than trust the cache.
+  if (index === undefined || index.scanned > state.entryRows.length) memberEntryIndexes.set(state, (index = { scanned: 0, byMember: new Map() }));
+  const rows = state.entryRows;
+  for (let i = index.scanned; i < rows.length; i++) {
+    const memberNo = state.orderTable.member[state.lines.order[rows.get(i)]!]!;
+    let own = index.byMember.get(memberNo);
+    if (own === undefined) index.byMember.set(memberNo, (own = []));
+    own.push(i + 1);
+  }
+  index.scanned = rows.length;
+  return (index.byMember.get(member.no) ?? []).map((no) => state.entry(no)!);
 }
 
 /** Extraction over the trailing 7 platform days (today included). */
@@ -90,7 +118,7 @@ export function memberView(state: EngineState, memberId: string, at: number = st
   const { base } = state.settings;
   const d = base.display;
   const l = state.ledger;
-  const entries = [...state.allEntries()].filter((e) => e.member === member).map((entry): MemberEntryView => {
+  const entries = entriesOf(state, member).map((entry): MemberEntryView => {
     const ahead = entry.seq > 0 && payable(entry) ? aheadOf(state, entry) : { position: 0, pendingAheadFen: 0 };
     const view: MemberEntryView = {
       entryId: entry.no,
