@@ -13,28 +13,61 @@ function payable(entry: Entry): boolean {
   return entry.isActive && entry.totalFen > entry.receivedFen;
 }
 
+export interface Ahead {
+  position: number;
+  pendingAheadFen: number;
+}
+
 /** Entries ahead with pending > 0, and their pending sum. Cost is the distance from the head. */
-export function aheadOf(state: EngineState, entry: Entry): { position: number; pendingAheadFen: number } {
-  const queue = entry.queue;
-  let position = 0;
-  let pendingAheadFen = 0;
-  const end = entry.seq - 1;
-  for (let i = Math.min(queue.head, end); i < end; i++) {
-    const e = new Entry(state, queue.entries.get(i));
-    if (payable(e)) {
-      position++;
-      pendingAheadFen += e.totalFen - e.receivedFen;
+export function aheadOf(state: EngineState, entry: Entry): Ahead {
+  return aheadOfAll(state, [entry]).get(entry.no)!;
+}
+
+/**
+ * `aheadOf` for several entries at once, keyed by entry number: one walk per queue from its head to
+ * the last of the entries, instead of one walk per entry (a member with 100 entries in a queue of
+ * 1M pending walked it 100 times: 750 ms per member view). Entries made payable behind the head
+ * (lottery draws) are counted from the queue's late heap, which is small.
+ */
+export function aheadOfAll(state: EngineState, entries: readonly Entry[]): Map<number, Ahead> {
+  const out = new Map<number, Ahead>();
+  const byQueue = new Map<Queue, Entry[]>();
+  for (const entry of entries) {
+    let own = byQueue.get(entry.queue);
+    if (own === undefined) byQueue.set(entry.queue, (own = []));
+    own.push(entry);
+  }
+  for (const [queue, targets] of byQueue) {
+    targets.sort((a, b) => a.seq - b.seq);
+    // position and pending over [head, end) for each target's end = seq - 1, in one pass.
+    let position = 0;
+    let pendingAheadFen = 0;
+    let i = queue.head;
+    for (const target of targets) {
+      const end = target.seq - 1;
+      const ahead: Ahead = { position: 0, pendingAheadFen: 0 };
+      if (end > queue.head) {
+        for (; i < end; i++) {
+          const e = new Entry(state, queue.entries.get(i));
+          if (payable(e)) {
+            position++;
+            pendingAheadFen += e.totalFen - e.receivedFen;
+          }
+        }
+        ahead.position = position;
+        ahead.pendingAheadFen = pendingAheadFen;
+      }
+      for (const row of queue.late) {
+        const e = new Entry(state, row);
+        if (e.seq <= queue.head && e.seq < target.seq && e.queue === queue && payable(e)) {
+          ahead.position++;
+          ahead.pendingAheadFen += e.totalFen - e.receivedFen;
+        }
+      }
+      out.set(target.no, ahead);
     }
   }
-  // Entries made payable behind the head (lottery draws) are counted from the late heap.
-  for (const row of queue.late) {
-    const e = new Entry(state, row);
-    if (e.seq <= queue.head && e.seq < entry.seq && e.queue === queue && payable(e)) {
-      position++;
-      pendingAheadFen += e.totalFen - e.receivedFen;
-    }
-  }
-  return { position, pendingAheadFen };
+  return out;
 }
 
 /**
@@ -118,8 +151,10 @@ export function memberView(state: EngineState, memberId: string, at: number = st
   const { base } = state.settings;
   const d = base.display;
   const l = state.ledger;
-  const entries = entriesOf(state, member).map((entry): MemberEntryView => {
-    const ahead = entry.seq > 0 && payable(entry) ? aheadOf(state, entry) : { position: 0, pendingAheadFen: 0 };
+  const own = entriesOf(state, member);
+  const aheads = aheadOfAll(state, own.filter((entry) => entry.seq > 0 && payable(entry)));
+  const entries = own.map((entry): MemberEntryView => {
+    const ahead = aheads.get(entry.no) ?? { position: 0, pendingAheadFen: 0 };
     const view: MemberEntryView = {
       entryId: entry.no,
       status: entry.status,
