@@ -15,7 +15,7 @@ import { hasDueSteps } from '../domain/scheduler.ts';
 import { isPlainText } from '../domain/text.ts';
 import { EngineState } from '../domain/state.ts';
 import type { EventLog, KeyRecord, LogTx, LoggedEvent, StoredMessage, StoredTransfer } from './event-log.ts';
-import { STAMPED, canonicalJson, fingerprint } from './fingerprint.ts';
+import { canonicalJson, fingerprint, parseSubmitted } from './fingerprint.ts';
 import type { Clock, RandomSource } from './ports.ts';
 import type { Submission } from './service.ts';
 import { Mutex } from './mutex.ts';
@@ -198,10 +198,7 @@ export class DurableService {
     }
     if (key.startsWith('~')) reject('INVALID_ID', 'idempotency keys starting with ~ are reserved for the engine', { field: 'idempotencyKey' });
     if (!isPlainText(key)) reject('INVALID_ID', 'an idempotency key must not hold control characters or lone surrogates', { field: 'idempotencyKey' });
-    const raw = input as Record<string, unknown> | null;
-    const stamped = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && raw.at === undefined;
-    const event = parseEvent(input, stamped ? Math.max(this.clock.now(), this.state.now) : undefined);
-    const print = fingerprint(canonicalJson(event, stamped ? STAMPED : undefined));
+    const { event, print } = parseSubmitted(input, () => Math.max(this.clock.now(), this.state.now));
     const seen = seenInBatch.get(key) ?? stored.get(key);
     if (seen) {
       if (seen.fingerprint !== print) reject('IDEMPOTENCY_CONFLICT', `idempotency key ${key} was used with a different payload`, { idempotencyKey: key });

@@ -1,3 +1,5 @@
+import { type EngineEvent, parseEvent } from '../domain/events.ts';
+
 /**
  * A payload fingerprint for idempotency: two independent 32-bit FNV-1a lanes over the canonical
  * JSON of the parsed event. Parsing fixes the key order, so equal payloads give equal text.
@@ -25,7 +27,7 @@ export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string,
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return PLAIN_STRING.test(value) ? `"${value}"` : JSON.stringify(value);
+      return JSON.stringify(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null'; // what JSON.stringify writes
     case 'boolean':
@@ -56,10 +58,6 @@ export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string,
   return `${out}}`;
 }
 
-/** A string JSON.stringify writes as itself between quotes: no quote, backslash, control character or surrogate. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const PLAIN_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
-
 /** Quoted object keys, remembered: events repeat a few dozen field names. Bounded, since settings keys come from outside. */
 const quotedKeys = new Map<string, string>();
 const QUOTED_KEYS_MAX = 4_096;
@@ -74,4 +72,14 @@ function quotedKey(key: string): string {
 }
 
 /** The fingerprint of an event whose instant the service stamped is taken with `at: null`, so a retry stamped later matches. */
-export const STAMPED: Readonly<Record<string, unknown>> = Object.freeze({ at: null });
+const STAMPED: Readonly<Record<string, unknown>> = Object.freeze({ at: null });
+
+/**
+ * A submitted event, parsed, with `now()` stamped on it when it came without an instant, and its
+ * payload fingerprint: what both services do with every submission before the idempotency check.
+ */
+export function parseSubmitted(input: unknown, now: () => number): { event: EngineEvent; print: string } {
+  const stamped = input !== null && typeof input === 'object' && !Array.isArray(input) && (input as Record<string, unknown>).at === undefined;
+  const event = parseEvent(input, stamped ? now() : undefined);
+  return { event, print: fingerprint(canonicalJson(event, stamped ? STAMPED : undefined)) };
+}

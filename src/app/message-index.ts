@@ -5,7 +5,7 @@
  * docs/ARCHITECTURE.md, "One row per event"). So messages are derived, not written:
  *
  * - their numbering is fixed by the log: message ids are 1, 2, 3, … over the notices of the
- *   events in seq order, in the order `messagesOf` lists them (scheduled steps first). Events
+ *   events in seq order, in the order `forEachNotice` visits them (scheduled steps first). Events
  *   never change, so neither do ids, and they grow in commit order as before;
  * - a per-connection index in memory (this class) knows, per member, the ids of their messages
  *   and, per event, its first message id. It is fed every event the connection reads or commits,
@@ -15,7 +15,7 @@
  * Memory: one number per event and one per message (~8 bytes each).
  */
 import type { LoggedEvent, StoredMessage } from './event-log.ts';
-import { messagesOf } from './messages.ts';
+import { forEachNotice, messagesOf } from './messages.ts';
 
 /** What deriving messages needs of a logged event. */
 export type EventNotices = Pick<LoggedEvent, 'seq' | 'outcome'>;
@@ -43,18 +43,12 @@ export class MessageIndex {
       if (e.seq <= this.seq) continue;
       if (e.seq !== this.seq + 1) return;
       this.firstIds.push(this.nextId);
-      this.number(e.outcome);
+      forEachNotice(e.outcome, (n) => {
+        let own = this.byMember.get(n.memberId);
+        if (own === undefined) this.byMember.set(n.memberId, (own = []));
+        own.push(this.nextId++);
+      });
       this.seq = e.seq;
-    }
-  }
-
-  /** Gives the outcome's notices their ids, in `messagesOf` order (scheduled steps first), without building the messages. */
-  private number(outcome: EventNotices['outcome']): void {
-    for (const step of outcome.scheduled ?? []) this.number(step);
-    for (const n of outcome.notices ?? []) {
-      let own = this.byMember.get(n.memberId);
-      if (own === undefined) this.byMember.set(n.memberId, (own = []));
-      own.push(this.nextId++);
     }
   }
 

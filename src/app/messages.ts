@@ -3,7 +3,7 @@
  * Chinese and English text for the member view. Messages are derived from the stored outcomes
  * with `messagesOf` (message-index.ts numbers them), so a message exists exactly when its event does.
  */
-import type { NoticeKind } from '../domain/context.ts';
+import type { Notice, NoticeKind } from '../domain/context.ts';
 import type { EventOutcome } from '../domain/engine.ts';
 import type { LoggedEvent, StoredMessage } from './event-log.ts';
 
@@ -11,16 +11,21 @@ import type { LoggedEvent, StoredMessage } from './event-log.ts';
 export type MessageRow = Omit<StoredMessage, 'id'>;
 
 /**
- * The rows for a batch of appended events, in order: for each event, the notices of the
- * time-driven steps that ran before it (each at its own instant), then its own.
+ * Visits an outcome's notices in message order: the notices of the time-driven steps that ran
+ * before the event (each with its step's outcome, for its instant), then its own. Message ids
+ * are numbered in this order (message-index.ts), so it is the one definition of it.
  */
+export function forEachNotice(outcome: EventOutcome, visit: (notice: Notice, step: EventOutcome) => void): void {
+  for (const step of outcome.scheduled ?? []) forEachNotice(step, visit);
+  for (const n of outcome.notices ?? []) visit(n, outcome);
+}
+
+/** The messages of a batch of logged events, in order (see forEachNotice). */
 export function messagesOf(events: readonly Pick<LoggedEvent, 'seq' | 'outcome'>[]): MessageRow[] {
   const rows: MessageRow[] = [];
-  const collect = (seq: number, outcome: EventOutcome): void => {
-    for (const step of outcome.scheduled ?? []) collect(seq, step);
-    for (const n of outcome.notices ?? []) rows.push({ seq, memberId: n.memberId, kind: n.kind, ref: n.entryId, amountFen: n.amountFen, at: outcome.at });
-  };
-  for (const e of events) collect(e.seq, e.outcome);
+  for (const e of events) {
+    forEachNotice(e.outcome, (n, step) => rows.push({ seq: e.seq, memberId: n.memberId, kind: n.kind, ref: n.entryId, amountFen: n.amountFen, at: step.at }));
+  }
   return rows;
 }
 

@@ -7,11 +7,11 @@
 import { type EventOutcome, applyEvent } from '../domain/engine.ts';
 import { complianceReport } from '../domain/compliance.ts';
 import { reject } from '../domain/errors.ts';
-import { type EngineEvent, parseEvent } from '../domain/events.ts';
+import type { EngineEvent } from '../domain/events.ts';
 import { checkInvariants } from '../domain/invariants.ts';
 import { LIMITS } from '../domain/limits.ts';
 import { memberView, queueStats, snapshot, strandedQueues } from '../domain/views.ts';
-import { STAMPED, canonicalJson, fingerprint } from './fingerprint.ts';
+import { parseSubmitted } from './fingerprint.ts';
 import type { Clock, RandomSource, Store } from './ports.ts';
 
 export interface Submission {
@@ -32,11 +32,8 @@ export class QrebateService {
     if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > LIMITS.idLengthMax) {
       reject('INVALID_ID', `the idempotency key must be 1 to ${LIMITS.idLengthMax} characters`, { field: 'idempotencyKey' });
     }
-    const raw = input as Record<string, unknown> | null;
-    const stamped = raw !== null && typeof raw === 'object' && raw.at === undefined;
     return this.store.transact((tx) => {
-      const event = parseEvent(input, stamped ? Math.max(this.clock.now(), tx.state.now) : undefined);
-      const print = fingerprint(canonicalJson(event, stamped ? STAMPED : undefined));
+      const { event, print } = parseSubmitted(input, () => Math.max(this.clock.now(), tx.state.now));
       const seen = tx.getIdempotency(idempotencyKey);
       if (seen) {
         if (seen.fingerprint !== print) {

@@ -99,11 +99,14 @@ export function wantsKind(kinds: WebhookKinds, kind: NoticeKind): boolean {
   return kinds[0] === '*' || (kinds as readonly NoticeKind[]).includes(kind);
 }
 
-/** The deliveries to create for scanned messages: per message in id order, per webhook in id order. */
-export function plannedDeliveries(messages: readonly StoredMessage[], webhooks: readonly Webhook[]): { webhookId: string; messageId: number }[] {
+/**
+ * The deliveries to create for scanned messages: per message in id order, per webhook in id order.
+ * Each carries its message, which the delivery row keeps a copy of.
+ */
+export function plannedDeliveries(messages: readonly StoredMessage[], webhooks: readonly Webhook[]): { webhookId: string; message: StoredMessage }[] {
   const enabled = webhooks.filter((w) => w.enabled).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const out: { webhookId: string; messageId: number }[] = [];
-  for (const m of messages) for (const w of enabled) if (wantsKind(w.kinds, m.kind)) out.push({ webhookId: w.id, messageId: m.id });
+  const out: { webhookId: string; message: StoredMessage }[] = [];
+  for (const m of messages) for (const w of enabled) if (wantsKind(w.kinds, m.kind)) out.push({ webhookId: w.id, message: m });
   return out;
 }
 

@@ -18,16 +18,12 @@ export interface Ahead {
   pendingAheadFen: number;
 }
 
-/** Entries ahead with pending > 0, and their pending sum. Cost is the distance from the head. */
-export function aheadOf(state: EngineState, entry: Entry): Ahead {
-  return aheadOfAll(state, [entry]).get(entry.no)!;
-}
-
 /**
- * `aheadOf` for several entries at once, keyed by entry number: one walk per queue from its head to
- * the last of the entries, instead of one walk per entry (a member with 100 entries in a queue of
- * 1M pending walked it 100 times: 750 ms per member view). Entries made payable behind the head
- * (lottery draws) are counted from the queue's late heap, which is small.
+ * For each entry, the entries ahead of it with pending > 0 and their pending sum, keyed by entry
+ * number: one walk per queue from its head to the last of the entries, instead of one walk per
+ * entry (a member with 100 entries in a queue of 1M pending walked it 100 times: 750 ms per member
+ * view). Entries made payable behind the head (lottery draws) are counted from the queue's late
+ * heap, which is small.
  */
 export function aheadOfAll(state: EngineState, entries: readonly Entry[]): Map<number, Ahead> {
   const out = new Map<number, Ahead>();

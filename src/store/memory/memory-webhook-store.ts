@@ -78,7 +78,7 @@ export class MemoryWebhookStore implements WebhookStore {
     const messages = this.messagesAfter(this.scanned, limit);
     const planned = plannedDeliveries(messages, [...this.hooks.values()]);
     for (const p of planned) {
-      this.deliveries.push({ id: this.deliveries.length + 1, ...p, status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, deliveredAt: null });
+      this.deliveries.push({ id: this.deliveries.length + 1, webhookId: p.webhookId, messageId: p.message.id, status: 'pending', attempts: 0, nextAttemptAt: now, lastError: null, deliveredAt: null });
     }
     if (messages.length > 0) this.scanned = messages[messages.length - 1]!.id;
     return { scanned: messages.length, created: planned.length };

@@ -7,19 +7,19 @@
  */
 import type { StoredLedgerEvent, StoredTransfer } from '../../app/event-log.ts';
 import { CAUSE_KINDS, type CauseKind, type TransferView, UNITS, type Unit } from '../../domain/ledger.ts';
+import { checkSafe } from './safe-integer.ts';
 
 type Packed = [string, string, number, string, string, number, number];
 
-function checkSafe(value: number, field: string): number {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`transfer ${field} must be a safe integer, got ${value}`);
-  return value;
-}
-
-/** The packed column of each event, keyed by seq; transfers arrive grouped by seq in id order. */
-export function packBySeq(transfers: readonly StoredTransfer[]): Map<number, string> {
+/**
+ * The packed column of each appended event, keyed by its seq (`[]` for an event without
+ * transfers); transfers arrive grouped by seq in id order, and one of an event outside the append
+ * is refused before anything is written.
+ */
+export function packFor(seqs: readonly number[], transfers: readonly StoredTransfer[]): Map<number, string> {
   const packed = new Map<number, string>();
   for (const t of transfers) {
-    checkSafe(t.amount, 'amount');
+    checkSafe(t.amount, 'transfer amount');
     // What a CHECK constraint held when transfers had a table of their own: a transfer moves something.
     if (!(t.amount > 0)) throw new RangeError(`transfer amount must be positive, got ${t.amount}`);
     // Units and cause kinds are closed lists of plain words (checked, so they need no escaping); account names go through JSON.stringify.
@@ -28,7 +28,10 @@ export function packBySeq(transfers: readonly StoredTransfer[]): Map<number, str
     const before = packed.get(t.seq);
     packed.set(t.seq, before === undefined ? row : `${before},${row}`);
   }
-  for (const [seq, rows] of packed) packed.set(seq, `[${rows}]`);
+  const appended = new Set(seqs);
+  const stray = [...packed.keys()].filter((seq) => !appended.has(seq));
+  if (stray.length > 0) throw new Error(`transfers of events ${stray.join(', ')}, which are not in this append`);
+  for (const seq of seqs) packed.set(seq, `[${packed.get(seq) ?? ''}]`);
   return packed;
 }
 

@@ -15,8 +15,9 @@ import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
 import { decodeCompact, encodeCompact } from './compact-json.ts';
-import { packBySeq, unpack } from './packed-transfers.ts';
+import { packFor, unpack } from './packed-transfers.ts';
 import { PostgresWebhookStore } from './postgres-webhook-store.ts';
+import { checkSafe } from './safe-integer.ts';
 
 const INT8_OID = 20;
 
@@ -113,11 +114,6 @@ async function readSincePaged(query: (afterSeq: number, limit: number) => Promis
   }
 }
 
-function checkSafe(value: number, column: string): number {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${column} must be a safe integer, got ${value}`);
-  return value;
-}
-
 function chunks<T>(rows: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) out.push(rows.slice(i, i + INSERT_CHUNK_ROWS));
@@ -135,7 +131,7 @@ function eventColumns(events: readonly LoggedEvent[], packed: ReadonlyMap<number
     events.map((e) => encodeCompact(e.event)),
     events.map((e) => encodeCompact(e.outcome)),
     events.map((e) => e.actor),
-    events.map((e) => packed.get(e.seq) ?? '[]'),
+    events.map((e) => packed.get(e.seq)!),
   ];
 }
 
@@ -242,10 +238,7 @@ export class PostgresEventLog implements EventLog {
 
   /** One row per event, its transfers packed into it, one multi-row INSERT per chunk (docs/ARCHITECTURE.md, "One row per event"). */
   private async append(client: pg.PoolClient, events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): Promise<void> {
-    const packed = packBySeq(transfers);
-    const seqs = new Set(events.map((e) => e.seq));
-    const stray = [...packed.keys()].filter((seq) => !seqs.has(seq));
-    if (stray.length > 0) throw new Error(`transfers of events ${stray.join(', ')}, which are not in this append`);
+    const packed = packFor(events.map((e) => e.seq), transfers);
     for (const chunk of chunks(events)) {
       try {
         await client.query(named('insertEvents', eventColumns(chunk, packed)));

@@ -24,6 +24,7 @@ import {
   plannedDeliveries,
 } from '../../app/webhook-store.ts';
 import type { NoticeKind } from '../../domain/context.ts';
+import { checkSafe } from './safe-integer.ts';
 
 export interface PgMessageRow {
   id: number;
@@ -80,11 +81,6 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
     lastError: row.last_error,
     deliveredAt: row.delivered_at,
   };
-}
-
-function checkSafe(value: number, name: string): number {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${name} must be a safe integer, got ${value}`);
-  return value;
 }
 
 /**
@@ -172,8 +168,7 @@ export class PostgresWebhookStore implements WebhookStore {
       const webhooks = (await client.query<WebhookRow>(`SELECT ${WEBHOOK} FROM webhooks WHERE enabled`)).rows.map(toWebhook);
       const planned = plannedDeliveries(messages, webhooks);
       if (planned.length > 0) {
-        const byId = new Map(messages.map((m) => [m.id, m]));
-        const carried = planned.map((p) => byId.get(p.messageId)!);
+        const carried = planned.map((p) => p.message);
         await client.query(
           `INSERT INTO webhook_deliveries (webhook_id, message_id, seq, member_id, kind, ref, amount_fen, at, status, attempts, next_attempt_at)
            SELECT w, m, seq, member_id, kind, ref, amount_fen, at, 'pending', 0, $9
@@ -181,7 +176,7 @@ export class PostgresWebhookStore implements WebhookStore {
                   WITH ORDINALITY AS p (w, m, seq, member_id, kind, ref, amount_fen, at, n)
             ORDER BY n`,
           [
-            planned.map((p) => p.webhookId), planned.map((p) => p.messageId), carried.map((m) => m.seq), carried.map((m) => m.memberId),
+            planned.map((p) => p.webhookId), carried.map((m) => m.id), carried.map((m) => m.seq), carried.map((m) => m.memberId),
             carried.map((m) => m.kind), carried.map((m) => m.ref), carried.map((m) => m.amountFen), carried.map((m) => m.at), checkSafe(now, 'now'),
           ],
         );

@@ -19,8 +19,9 @@ import type { EventOutcome } from '../../domain/engine.ts';
 import type { EngineEvent } from '../../domain/events.ts';
 import { type AppliedMigration, type Migration, SCHEMA_MIGRATIONS_DDL, pendingMigrations } from './migrations.ts';
 import { decodeCompact, encodeCompact } from './compact-json.ts';
-import { packBySeq, unpack } from './packed-transfers.ts';
-import { checkSafe, safe } from './sqlite-rows.ts';
+import { packFor, unpack } from './packed-transfers.ts';
+import { checkSafe } from './safe-integer.ts';
+import { safe } from './sqlite-rows.ts';
 import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
 import { Mutex } from '../../app/mutex.ts';
 
@@ -215,20 +216,18 @@ export class SqliteEventLog implements EventLog {
 
   /** One row per event, its transfers packed into it (docs/ARCHITECTURE.md, "One row per event"). */
   private append(s: Statements, events: readonly LoggedEvent[], transfers: readonly StoredTransfer[]): void {
-    const packed = packBySeq(transfers);
+    const packed = packFor(events.map((e) => e.seq), transfers);
     for (const e of events) {
       try {
         s.insertEvent.run(
           checkSafe(e.seq, 'seq'), e.key, e.fingerprint, e.event.type, checkSafe(e.event.at, 'at'),
-          encodeCompact(e.event), encodeCompact(e.outcome), e.actor, packed.get(e.seq) ?? '[]',
+          encodeCompact(e.event), encodeCompact(e.outcome), e.actor, packed.get(e.seq)!,
         );
       } catch (err) {
         if (isUniqueKeyViolation(err)) throw new Error(`duplicate idempotency key ${e.key}`, { cause: err });
         throw err;
       }
-      packed.delete(e.seq);
     }
-    if (packed.size > 0) throw new Error(`transfers of events ${[...packed.keys()].join(', ')}, which are not in this append`);
   }
 
   readLedger(afterSeq: number, limit: number): Promise<StoredLedgerEvent[]> {

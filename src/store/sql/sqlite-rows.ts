@@ -1,7 +1,7 @@
 /**
- * Integer columns between SQLite and JavaScript numbers, shared by the SQLite event log and
- * webhook store: integers are read as bigint and converted with a range check, and every integer
- * written is checked to be safe, so a value past 2^53 fails loudly instead of rounding.
+ * Integer columns from SQLite to JavaScript numbers, shared by the SQLite event log and webhook
+ * store: integers are read as bigint and converted with a range check (writes go through
+ * safe-integer.ts), so a value past 2^53 fails loudly instead of rounding.
  */
 import type { StoredMessage } from '../../app/event-log.ts';
 import type { NoticeKind } from '../../domain/context.ts';
@@ -11,11 +11,6 @@ export function safe(value: bigint, column: string): number {
     throw new RangeError(`${column} ${value} is beyond the safe integer range`);
   }
   return Number(value);
-}
-
-export function checkSafe(value: number, column: string): number {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${column} must be a safe integer, got ${value}`);
-  return value;
 }
 
 export interface MessageRow {

@@ -18,7 +18,8 @@ import {
   plannedDeliveries,
 } from '../../app/webhook-store.ts';
 import type { StoredMessage } from '../../app/event-log.ts';
-import { checkSafe, safe, toMessage } from './sqlite-rows.ts';
+import { checkSafe } from './safe-integer.ts';
+import { safe, toMessage } from './sqlite-rows.ts';
 
 interface WebhookRow {
   id: string;
@@ -190,11 +191,9 @@ export class SqliteWebhookStore implements WebhookStore {
     return this.run(async (s) => {
       const messages = await this.messagesAfter(readCursor(s), checkSafe(limit, 'limit'));
       if (messages.length === 0) return { scanned: 0, created: 0 };
-      const byId = new Map(messages.map((m) => [m.id, m]));
       const planned = plannedDeliveries(messages, s.listWebhooks.all().map(toWebhook));
-      for (const p of planned) {
-        const m = byId.get(p.messageId)!;
-        s.insertDelivery.run(p.webhookId, p.messageId, m.seq, m.memberId, m.kind, m.ref, m.amountFen, m.at, checkSafe(now, 'now'));
+      for (const { webhookId, message: m } of planned) {
+        s.insertDelivery.run(webhookId, m.id, m.seq, m.memberId, m.kind, m.ref, m.amountFen, m.at, checkSafe(now, 'now'));
       }
       s.setCursor.run(String(messages[messages.length - 1]!.id));
       return { scanned: messages.length, created: planned.length };
