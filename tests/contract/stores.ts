@@ -101,14 +101,14 @@ export const sqliteKind: StoreKind = {
 
 let databases = 0;
 
-function databaseUrl(name: string): string {
+export function databaseUrl(name: string): string {
   const url = new URL(pgBaseUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
 /** Runs one statement on the base database; database names cannot be parameters, so they are checked. */
-async function admin(sql: string, name: string): Promise<void> {
+export async function admin(sql: string, name: string): Promise<void> {
   if (!/^qrebate_test_[0-9a-z_]+$/.test(name)) throw new Error(`refusing database name ${name}`);
   const client = new pg.Client({ connectionString: pgBaseUrl });
   await client.connect();

@@ -15,7 +15,6 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { hashApiKey } from '../../src/api/auth.ts';
 import type { EventLog, LoggedEvent } from '../../src/app/event-log.ts';
 import { QrebateService } from '../../src/app/service.ts';
@@ -26,7 +25,7 @@ import { type MemberView, memberView, queueStats } from '../../src/domain/views.
 import { MemoryStore } from '../../src/store/memory/memory-store.ts';
 import { PostgresEventLog } from '../../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../../src/store/sql/sqlite-event-log.ts';
-import { pgBaseUrl, probePostgres, storedTransfers } from '../contract/stores.ts';
+import { admin, databaseUrl, probePostgres, storedTransfers } from '../contract/stores.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const API_SECRET = 'reliability-test-key';
@@ -78,17 +77,6 @@ export interface TestStore {
 
 let databases = 0;
 
-async function adminQuery(sql: string, name: string): Promise<void> {
-  if (!/^qrebate_test_[0-9a-z_]+$/.test(name)) throw new Error(`refusing database name ${name}`);
-  const client = new pg.Client({ connectionString: pgBaseUrl });
-  await client.connect();
-  try {
-    await client.query(sql.replace('$db', `"${name}"`));
-  } finally {
-    await client.end();
-  }
-}
-
 export async function createStore(kind: 'sqlite' | 'postgres'): Promise<TestStore> {
   const opened: EventLog[] = [];
   const track = (log: EventLog): EventLog => {
@@ -111,17 +99,15 @@ export async function createStore(kind: 'sqlite' | 'postgres'): Promise<TestStor
     };
   }
   const name = `qrebate_test_rel_${process.pid}_${Math.random().toString(36).slice(2, 8)}_${++databases}`;
-  await adminQuery('CREATE DATABASE $db', name);
-  const url = new URL(pgBaseUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  await admin('CREATE DATABASE $db', name);
+  const url = databaseUrl(name);
   return {
     kind,
-    env: { DATABASE_URL: databaseUrl },
-    connect: () => track(new PostgresEventLog(databaseUrl, { poolSize: 2 })),
+    env: { DATABASE_URL: url },
+    connect: () => track(new PostgresEventLog(url, { poolSize: 2 })),
     async dispose() {
       await closeAll();
-      await adminQuery('DROP DATABASE IF EXISTS $db WITH (FORCE)', name);
+      await admin('DROP DATABASE IF EXISTS $db WITH (FORCE)', name);
     },
   };
 }
