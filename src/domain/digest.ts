@@ -27,9 +27,9 @@ class Hasher {
     for (let i = 0; i < s.length; i++) this.word(s.charCodeAt(i));
   }
 
-  column(values: ArrayLike<number>, length: number): void {
+  column(values: { get(row: number): number }, length: number): void {
     this.word(length);
-    for (let i = 0; i < length; i++) this.num(values[i]!);
+    for (let i = 0; i < length; i++) this.num(values.get(i));
   }
 
   json(value: unknown): void {
@@ -58,7 +58,7 @@ export function stateDigest(state: EngineState): string {
   }
   const o = state.orderTable;
   for (const col of [o.member, o.paidAt, o.completedAt, o.firstLine, o.lineCount]) h.column(col, o.length);
-  h.column(state.entryRows.data, state.entryRows.length);
+  h.column(state.entryRows, state.entryRows.length);
   h.num(state.orderIds.size);
   h.num(state.lineIds.size);
   h.json([...state.lineProfit]);
@@ -71,7 +71,7 @@ export function stateDigest(state: EngineState): string {
   }
   for (const q of state.queueList) {
     h.str(q.key);
-    h.column(q.entries.data, q.entries.length);
+    h.column(q.entries, q.entries.length);
     h.json([q.head, q.late, q.completedFirst, q.paused, q.pendingFen, q.activeCount, q.lastInflowAt, [...q.inflowByDay]]);
     h.json([q.groupNo, q.groupPos, q.groupSize, q.groupCash, q.mergedInto?.key ?? null]);
   }

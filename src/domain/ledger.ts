@@ -5,10 +5,11 @@
  * the balances of every unit sum to zero by construction: value is only ever moved, never created
  * or destroyed, and `checkConservation` proves it from the raw history.
  *
- * Storage is columnar (one typed array per field) because the ledger is append-only, holds
- * millions of transfers, and is written on the hot path: a transfer costs 26 bytes and no
- * allocation, and scans touch only the columns they need.
+ * Storage is columnar (one chunked typed-array column per field, columns.ts) because the ledger is
+ * append-only, holds millions of transfers, and is written on the hot path: a transfer costs 26
+ * bytes and no allocation, growing copies nothing, and scans touch only the columns they need.
  */
+import { Float64Column, Int32Column, Uint8Column, nextChunkedCapacity } from './columns.ts';
 import { assert } from './errors.ts';
 
 export const UNITS = ['CNY', 'POINTS', 'LOVE', 'COUPON'] as const;
@@ -140,14 +141,14 @@ export class Ledger {
   private accountCapacity: number;
 
   // Transfer columns; only the first `count` rows are meaningful.
-  private debits: Int32Array;
-  private credits: Int32Array;
-  private causeRefs: Int32Array;
-  private eventNos: Int32Array;
-  private amounts: Float64Array;
-  private unitCodes: Uint8Array;
-  private causeCodes: Uint8Array;
-  private capacity: number;
+  private readonly debits = new Int32Column();
+  private readonly credits = new Int32Column();
+  private readonly causeRefs = new Int32Column();
+  private readonly eventNos = new Int32Column();
+  private readonly amounts = new Float64Column();
+  private readonly unitCodes = new Uint8Column();
+  private readonly causeCodes = new Uint8Column();
+  private capacity = 0;
   private count = 0;
 
   // The digest is a stream over transfers, so it is resumed from the last computed prefix
@@ -164,14 +165,7 @@ export class Ledger {
     this.accountCapacity = initialAccounts;
     this.nameHashes = new Uint32Array(initialAccounts * 2);
     this.balances = new Float64Array(initialAccounts * UNIT_COUNT);
-    this.capacity = initialCapacity;
-    this.debits = new Int32Array(initialCapacity);
-    this.credits = new Int32Array(initialCapacity);
-    this.causeRefs = new Int32Array(initialCapacity);
-    this.eventNos = new Int32Array(initialCapacity);
-    this.amounts = new Float64Array(initialCapacity);
-    this.unitCodes = new Uint8Array(initialCapacity);
-    this.causeCodes = new Uint8Array(initialCapacity);
+    this.reserveTransfers(initialCapacity);
   }
 
   /** The number of transfers recorded. */
@@ -232,27 +226,15 @@ export class Ledger {
     this.accountCapacity = cap;
   }
 
-  private growTransfers(): void {
-    const cap = this.capacity * 2;
-    const grow32 = (old: Int32Array): Int32Array => {
-      const next = new Int32Array(cap);
-      next.set(old);
-      return next;
-    };
-    this.debits = grow32(this.debits);
-    this.credits = grow32(this.credits);
-    this.causeRefs = grow32(this.causeRefs);
-    this.eventNos = grow32(this.eventNos);
-    const amounts = new Float64Array(cap);
-    amounts.set(this.amounts);
-    this.amounts = amounts;
-    const units = new Uint8Array(cap);
-    units.set(this.unitCodes);
-    this.unitCodes = units;
-    const causes = new Uint8Array(cap);
-    causes.set(this.causeCodes);
-    this.causeCodes = causes;
-    this.capacity = cap;
+  private reserveTransfers(capacity: number): void {
+    this.capacity = capacity;
+    this.debits.reserve(capacity);
+    this.credits.reserve(capacity);
+    this.causeRefs.reserve(capacity);
+    this.eventNos.reserve(capacity);
+    this.amounts.reserve(capacity);
+    this.unitCodes.reserve(capacity);
+    this.causeCodes.reserve(capacity);
   }
 
   /**
@@ -291,14 +273,14 @@ export class Ledger {
     assert(newDebit >= -MAX_SAFE && newCredit <= MAX_SAFE, 'Ledger.transfer: balance leaves the safe integer range');
 
     const i = this.count;
-    if (i === this.capacity) this.growTransfers();
-    this.debits[i] = debit;
-    this.credits[i] = credit;
-    this.amounts[i] = amount;
-    this.unitCodes[i] = u;
-    this.causeCodes[i] = k;
-    this.causeRefs[i] = causeRef;
-    this.eventNos[i] = eventNo;
+    if (i === this.capacity) this.reserveTransfers(nextChunkedCapacity(this.capacity));
+    this.debits.set(i, debit);
+    this.credits.set(i, credit);
+    this.amounts.set(i, amount);
+    this.unitCodes.set(i, u);
+    this.causeCodes.set(i, k);
+    this.causeRefs.set(i, causeRef);
+    this.eventNos.set(i, eventNo);
     this.count = i + 1;
     bal[di] = newDebit;
     bal[ci] = newCredit;
@@ -319,13 +301,13 @@ export class Ledger {
   get(i: number): TransferView {
     assert(isIndex(i) && i < this.count, 'Ledger.get: index out of range');
     return {
-      debit: this.names[this.debits[i] as number] as string,
-      credit: this.names[this.credits[i] as number] as string,
-      amount: this.amounts[i] as number,
-      unit: UNITS[this.unitCodes[i] as number] as Unit,
-      causeKind: CAUSE_KINDS[this.causeCodes[i] as number] as CauseKind,
-      causeRef: this.causeRefs[i] as number,
-      eventNo: this.eventNos[i] as number,
+      debit: this.names[this.debits.get(i)] as string,
+      credit: this.names[this.credits.get(i)] as string,
+      amount: this.amounts.get(i),
+      unit: UNITS[this.unitCodes.get(i)] as Unit,
+      causeKind: CAUSE_KINDS[this.causeCodes.get(i)] as CauseKind,
+      causeRef: this.causeRefs.get(i),
+      eventNo: this.eventNos.get(i),
     };
   }
 
@@ -343,9 +325,9 @@ export class Ledger {
     const transfers = [0, 0, 0, 0];
     const volume = [0, 0, 0, 0];
     for (let i = 0; i < this.count; i++) {
-      const u = this.unitCodes[i] as number;
+      const u = this.unitCodes.get(i);
       transfers[u] = (transfers[u] as number) + 1;
-      volume[u] = (volume[u] as number) + (this.amounts[i] as number);
+      volume[u] = (volume[u] as number) + this.amounts.get(i);
     }
     const sums = this.balanceSums(this.balances);
     const result = {} as Record<Unit, UnitTotals>;
@@ -402,15 +384,15 @@ export class Ledger {
     let b = this.hashB;
     const nh = this.nameHashes;
     for (let i = this.hashedUpTo; i < this.count; i++) {
-      const d = 2 * (this.debits[i] as number);
-      const c = 2 * (this.credits[i] as number);
-      const amount = this.amounts[i] as number;
+      const d = 2 * this.debits.get(i);
+      const c = 2 * this.credits.get(i);
+      const amount = this.amounts.get(i);
       // Amounts are safe integers, so splitting into two 32-bit halves by arithmetic is exact.
       const lo = amount % 0x1_0000_0000;
       const hi = (amount - lo) / 0x1_0000_0000;
-      const tag = (this.unitCodes[i] as number) | ((this.causeCodes[i] as number) << 8);
-      const ref = this.causeRefs[i] as number;
-      const ev = this.eventNos[i] as number;
+      const tag = this.unitCodes.get(i) | (this.causeCodes.get(i) << 8);
+      const ref = this.causeRefs.get(i);
+      const ev = this.eventNos.get(i);
       const d0 = nh[d] as number;
       const d1 = nh[d + 1] as number;
       const c0 = nh[c] as number;
@@ -443,11 +425,11 @@ export class Ledger {
   checkConservation(): void {
     const replayed = new Float64Array(this.balances.length);
     for (let i = 0; i < this.count; i++) {
-      const u = this.unitCodes[i] as number;
-      const amount = this.amounts[i] as number;
+      const u = this.unitCodes.get(i);
+      const amount = this.amounts.get(i);
       assert(Number.isSafeInteger(amount) && amount > 0, 'Ledger.checkConservation: stored amount is not positive');
-      const di = (this.debits[i] as number) * UNIT_COUNT + u;
-      const ci = (this.credits[i] as number) * UNIT_COUNT + u;
+      const di = this.debits.get(i) * UNIT_COUNT + u;
+      const ci = this.credits.get(i) * UNIT_COUNT + u;
       replayed[di] = (replayed[di] as number) - amount;
       replayed[ci] = (replayed[ci] as number) + amount;
     }
@@ -471,10 +453,10 @@ export class Ledger {
     assert(isIndex(size) && size <= this.count, 'Ledger.truncate: size must be between 0 and the current size');
     const bal = this.balances;
     for (let i = this.count - 1; i >= size; i--) {
-      const u = this.unitCodes[i] as number;
-      const amount = this.amounts[i] as number;
-      const di = (this.debits[i] as number) * UNIT_COUNT + u;
-      const ci = (this.credits[i] as number) * UNIT_COUNT + u;
+      const u = this.unitCodes.get(i);
+      const amount = this.amounts.get(i);
+      const di = this.debits.get(i) * UNIT_COUNT + u;
+      const ci = this.credits.get(i) * UNIT_COUNT + u;
       bal[di] = (bal[di] as number) + amount;
       bal[ci] = (bal[ci] as number) - amount;
       this.volumes[u]! -= amount;
@@ -492,13 +474,15 @@ export class Ledger {
     copy.balances.set(this.balances);
     copy.volumes.set(this.volumes);
     copy.volumeMaxFen = this.volumeMaxFen;
-    copy.debits.set(this.debits.subarray(0, this.count));
-    copy.credits.set(this.credits.subarray(0, this.count));
-    copy.causeRefs.set(this.causeRefs.subarray(0, this.count));
-    copy.eventNos.set(this.eventNos.subarray(0, this.count));
-    copy.amounts.set(this.amounts.subarray(0, this.count));
-    copy.unitCodes.set(this.unitCodes.subarray(0, this.count));
-    copy.causeCodes.set(this.causeCodes.subarray(0, this.count));
+    for (let i = 0; i < this.count; i++) {
+      copy.debits.set(i, this.debits.get(i));
+      copy.credits.set(i, this.credits.get(i));
+      copy.causeRefs.set(i, this.causeRefs.get(i));
+      copy.eventNos.set(i, this.eventNos.get(i));
+      copy.amounts.set(i, this.amounts.get(i));
+      copy.unitCodes.set(i, this.unitCodes.get(i));
+      copy.causeCodes.set(i, this.causeCodes.get(i));
+    }
     copy.count = this.count;
     copy.hashedUpTo = this.hashedUpTo;
     copy.hashA = this.hashA;

@@ -138,30 +138,30 @@ export class Order {
   }
 
   get member(): Member {
-    return this.state.memberList[this.state.orderTable.member[this.no - 1]! - 1]!;
+    return this.state.memberList[this.state.orderTable.member.get(this.no - 1) - 1]!;
   }
 
   get paidAt(): number {
-    return this.state.orderTable.paidAt[this.no - 1]!;
+    return this.state.orderTable.paidAt.get(this.no - 1);
   }
 
   get completedAt(): number {
-    return this.state.orderTable.completedAt[this.no - 1]!;
+    return this.state.orderTable.completedAt.get(this.no - 1);
   }
 
   set completedAt(at: number) {
-    this.state.orderTable.completedAt[this.no - 1] = at;
+    this.state.orderTable.completedAt.set(this.no - 1, at);
   }
 
   get completed(): boolean {
-    return this.state.orderTable.completedAt[this.no - 1]! >= 0;
+    return this.state.orderTable.completedAt.get(this.no - 1) >= 0;
   }
 
   get lines(): Line[] {
     const t = this.state.orderTable;
-    const first = t.firstLine[this.no - 1]!;
+    const first = t.firstLine.get(this.no - 1);
     const lines: Line[] = [];
-    for (let i = 0; i < t.lineCount[this.no - 1]!; i++) lines.push(new Line(this.state, first + i));
+    for (let i = 0; i < t.lineCount.get(this.no - 1); i++) lines.push(new Line(this.state, first + i));
     return lines;
   }
 }
@@ -178,15 +178,15 @@ export class Line {
   }
 
   get id(): string {
-    return this.state.lineIds.get(this.state.lines.lineId[this.row]!);
+    return this.state.lineIds.get(this.state.lines.lineId.get(this.row));
   }
 
   get order(): Order {
-    return new Order(this.state, this.state.lines.order[this.row]! + 1);
+    return new Order(this.state, this.state.lines.order.get(this.row) + 1);
   }
 
   get path(): LinePath {
-    return this.state.paths.values[this.state.lines.path[this.row]!]!;
+    return this.state.paths.values[this.state.lines.path.get(this.row)]!;
   }
 
   get channel(): Channel {
@@ -206,7 +206,7 @@ export class Line {
   }
 
   get paidFen(): number {
-    return this.state.lines.paid[this.row]!;
+    return this.state.lines.paid.get(this.row);
   }
 
   /** Net profit the shop reported for the line (product profit, supplier difference, commission). */
@@ -216,12 +216,12 @@ export class Line {
 
   /** null when the line's path is disabled: it takes no part at all. */
   get queue(): Queue | null {
-    const no = this.state.lines.queue[this.row]!;
+    const no = this.state.lines.queue.get(this.row);
     return no === 0 ? null : this.state.queueList[no - 1]!;
   }
 
   get extractFen(): number {
-    return applyBp(this.paidFen, this.state.lines.extractBp[this.row]!);
+    return applyBp(this.paidFen, this.state.lines.extractBp.get(this.row));
   }
 
   get settleOn(): 'paid' | 'completed' {
@@ -256,7 +256,7 @@ export class Line {
   }
 
   get entry(): Entry | null {
-    return this.state.lines.entryNo[this.row] === 0 ? null : new Entry(this.state, this.row);
+    return this.state.lines.entryNo.get(this.row) === 0 ? null : new Entry(this.state, this.row);
   }
 }
 
@@ -268,7 +268,7 @@ export class Entry {
   ) {}
 
   get no(): number {
-    return this.state.lines.entryNo[this.row]!;
+    return this.state.lines.entryNo.get(this.row);
   }
 
   get line(): Line {
@@ -276,57 +276,57 @@ export class Entry {
   }
 
   get member(): Member {
-    return this.state.memberList[this.state.orderTable.member[this.state.lines.order[this.row]!]! - 1]!;
+    return this.state.memberList[this.state.orderTable.member.get(this.state.lines.order.get(this.row)) - 1]!;
   }
 
   get createdAt(): number {
-    return this.state.orderTable.paidAt[this.state.lines.order[this.row]!]!;
+    return this.state.orderTable.paidAt.get(this.state.lines.order.get(this.row));
   }
 
   get status(): EntryStatus {
-    return STATUSES[this.state.lines.status[this.row]!]!;
+    return STATUSES[this.state.lines.status.get(this.row)]!;
   }
 
   set status(status: EntryStatus) {
-    this.state.lines.status[this.row] = STATUS_CODE[status];
+    this.state.lines.status.set(this.row, STATUS_CODE[status]);
   }
 
   get queue(): Queue {
-    return this.state.queueList[this.state.lines.queue[this.row]! - 1]!;
+    return this.state.queueList[this.state.lines.queue.get(this.row) - 1]!;
   }
 
   set queue(queue: Queue) {
-    this.state.lines.queue[this.row] = queue.no;
+    this.state.lines.queue.set(this.row, queue.no);
   }
 
   /** Position by payment time in its queue; 0 for a points entry that never queued. */
   get seq(): number {
-    return this.state.lines.seq[this.row]!;
+    return this.state.lines.seq.get(this.row);
   }
 
   set seq(seq: number) {
-    this.state.lines.seq[this.row] = seq;
+    this.state.lines.seq.set(this.row, seq);
   }
 
   get ratioBp(): number {
-    return this.state.lines.ratioBp[this.row]!;
+    return this.state.lines.ratioBp.get(this.row);
   }
 
   /** Changing the ratio (a lottery draw) changes the total with it. */
   set ratioBp(bp: number) {
-    this.state.lines.ratioBp[this.row] = bp;
+    this.state.lines.ratioBp.set(this.row, bp);
   }
 
   get totalFen(): number {
-    return applyBp(this.state.lines.paid[this.row]!, this.state.lines.ratioBp[this.row]!);
+    return applyBp(this.state.lines.paid.get(this.row), this.state.lines.ratioBp.get(this.row));
   }
 
   get receivedFen(): number {
-    return this.state.lines.received[this.row]!;
+    return this.state.lines.received.get(this.row);
   }
 
   set receivedFen(fen: number) {
-    this.state.lines.received[this.row] = fen;
+    this.state.lines.received.set(this.row, fen);
   }
 
   /**
@@ -336,8 +336,8 @@ export class Entry {
    */
   get frozenFen(): number {
     const t = this.state.lines;
-    const open = this.state.orderTable.completedAt[t.order[this.row]!]! < 0 && !t.hasFlag(this.row, FLAG_REFUNDED);
-    return open ? t.received[this.row]! : 0;
+    const open = this.state.orderTable.completedAt.get(t.order.get(this.row)) < 0 && !t.hasFlag(this.row, FLAG_REFUNDED);
+    return open ? t.received.get(this.row) : 0;
   }
 
   get pendingFen(): number {

@@ -12,22 +12,22 @@ import { nextPayable } from './queue-order.ts';
 function payRow(ctx: Context, queue: Queue, row: number, totalFen: number, amountFen: number): void {
   const { state } = ctx;
   const t = state.lines;
-  const order = t.order[row]!;
-  const member = state.memberList[state.orderTable.member[order]! - 1]!;
-  const completedOrder = state.orderTable.completedAt[order]! >= 0;
-  const entryNo = t.entryNo[row]!;
+  const order = t.order.get(row);
+  const member = state.memberList[state.orderTable.member.get(order) - 1]!;
+  const completedOrder = state.orderTable.completedAt.get(order) >= 0;
+  const entryNo = t.entryNo.get(row);
   state.ledger.transfer(queue.account, completedOrder ? member.cashAccount : member.frozenAccount, amountFen, 'CNY', 'entry', entryNo, ctx.eventNo);
-  const received = t.received[row]! + amountFen;
-  t.received[row] = received;
+  const received = t.received.get(row) + amountFen;
+  t.received.set(row, received);
   queue.pendingFen -= amountFen;
   assert(received <= totalFen, 'an entry received more than its total');
   ctx.notifyRaw('rewardReceived', member, entryNo, amountFen);
   if (received === totalFen) {
-    t.status[row] = COMPLETED;
+    t.status.set(row, COMPLETED);
     queue.activeCount--;
     ctx.notifyRaw('entryCompleted', member, entryNo, totalFen);
   } else {
-    t.status[row] = REWARDING;
+    t.status.set(row, REWARDING);
   }
 }
 
@@ -44,7 +44,7 @@ export function offerQueue(ctx: Context, queue: Queue): void {
     const row = nextPayable(state, queue, rule);
     if (row < 0) break;
     const total = state.totalOf(row);
-    const amount = Math.min(total - state.lines.received[row]!, left);
+    const amount = Math.min(total - state.lines.received.get(row), left);
     payRow(ctx, queue, row, total, amount);
     left -= amount;
   }

@@ -12,13 +12,13 @@ import type { EngineState } from './state.ts';
 
 export function heapPush(state: EngineState, heap: number[], row: number): void {
   const seq = state.lines.seq;
-  const key = seq[row]!;
+  const key = seq.get(row);
   let i = heap.length;
   heap.push(row);
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
-    if (seq[p]! <= key) break;
+    if (seq.get(p) <= key) break;
     heap[i] = p;
     i = parent;
   }
@@ -30,14 +30,14 @@ function heapPop(state: EngineState, heap: number[]): void {
   const last = heap.pop()!;
   const n = heap.length;
   if (n === 0) return;
-  const key = seq[last]!;
+  const key = seq.get(last);
   let i = 0;
   for (;;) {
     const left = 2 * i + 1;
     if (left >= n) break;
     const right = left + 1;
-    const child = right < n && seq[heap[right]!]! < seq[heap[left]!]! ? right : left;
-    if (seq[heap[child]!]! >= key) break;
+    const child = right < n && seq.get(heap[right]!) < seq.get(heap[left]!) ? right : left;
+    if (seq.get(heap[child]!) >= key) break;
     heap[i] = heap[child]!;
     i = child;
   }
@@ -47,11 +47,11 @@ function heapPop(state: EngineState, heap: number[]): void {
 /** Active, in this queue and still owed something. */
 export function payableRow(state: EngineState, row: number, queue: Queue): boolean {
   const t = state.lines;
-  return t.queue[row] === queue.no && t.isActive(row) && state.totalOf(row) > t.received[row]!;
+  return t.queue.get(row) === queue.no && t.isActive(row) && state.totalOf(row) > t.received.get(row);
 }
 
 function orderCompleted(state: EngineState, row: number): boolean {
-  return state.orderTable.completedAt[state.lines.order[row]!]! >= 0;
+  return state.orderTable.completedAt.get(state.lines.order.get(row)) >= 0;
 }
 
 function heapTop(state: EngineState, heap: number[], queue: Queue, needsCompletedOrder: boolean): number {
@@ -69,7 +69,7 @@ function nextInSequence(state: EngineState, queue: Queue): number {
   while (queue.head < entries.length && !payableRow(state, entries.get(queue.head), queue)) queue.head++;
   const atHead = queue.head < entries.length ? entries.get(queue.head) : -1;
   const late = queue.late.length === 0 ? -1 : heapTop(state, queue.late, queue, false);
-  if (late >= 0 && (atHead < 0 || state.lines.seq[late]! < state.lines.seq[atHead]!)) return late;
+  if (late >= 0 && (atHead < 0 || state.lines.seq.get(late) < state.lines.seq.get(atHead))) return late;
   return atHead;
 }
 
@@ -80,8 +80,8 @@ export function nextPayable(state: EngineState, queue: Queue, rule: 'queue' | 'c
 
 /** An entry became payable again (a draw gave it a total): make sure the pickers can see it. */
 export function notePayable(state: EngineState, row: number): void {
-  const queue = state.queueList[state.lines.queue[row]! - 1]!;
-  if (queue.head > state.lines.seq[row]! - 1) heapPush(state, queue.late, row);
+  const queue = state.queueList[state.lines.queue.get(row) - 1]!;
+  if (queue.head > state.lines.seq.get(row) - 1) heapPush(state, queue.late, row);
   if (orderCompleted(state, row)) heapPush(state, queue.completedFirst, row);
 }
 

@@ -22,12 +22,12 @@ export function settleLine(ctx: Context, line: Line): void {
 export function settleRow(ctx: Context, row: number): void {
   const { state } = ctx;
   const t = state.lines;
-  const queueNo = t.queue[row]!;
+  const queueNo = t.queue.get(row);
   if (queueNo === 0) return;
-  const flags = t.flags[row]!;
+  const flags = t.flags.get(row);
   if ((flags & (FLAG_SETTLED | FLAG_REFUNDED)) !== 0) return;
-  t.flags[row] = flags | FLAG_SETTLED;
-  const extractFen = applyBp(t.paid[row]!, t.extractBp[row]!);
+  t.flags.set(row, flags | FLAG_SETTLED);
+  const extractFen = applyBp(t.paid.get(row), t.extractBp.get(row));
   if (extractFen === 0) return;
   const queue = currentQueue(state.queueList[queueNo - 1]!);
   state.ledger.transfer(state.platform.funding, queue.account, extractFen, 'CNY', 'line', row + 1, ctx.eventNo);

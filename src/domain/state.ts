@@ -131,7 +131,7 @@ export class EngineState {
 
   /** An entry's total: floor(paid × ratioBp / 10000), derived rather than stored. */
   totalOf(row: number): number {
-    return applyBp(this.lines.paid[row]!, this.lines.ratioBp[row]!);
+    return applyBp(this.lines.paid.get(row), this.lines.ratioBp.get(row));
   }
 
   order(id: string): Order | undefined {

@@ -3,8 +3,13 @@
  * one UTF-16 arena, found through an open-addressing hash table of indices. A shop's order and
  * line ids cost about two bytes per character plus a few bytes of index, where a Map<string,
  * number> costs a heap string and a hash-table entry each (around 60 bytes for a short id).
+ *
+ * The arena and the per-string columns are chunked (columns.ts), so they grow without copying.
+ * A string never straddles two arena chunks: one that would is placed at the next chunk's start
+ * (ids are short, so the gap is a few characters per 64k), and reading it takes one chunk.
  */
-import { grow, nextCapacity } from './columns.ts';
+import { CHUNK_BITS, CHUNK_MASK, CHUNK_ROWS, Int32Column, Uint16Column, nextChunkedCapacity } from './columns.ts';
+import { assert } from './errors.ts';
 
 const EMPTY = -1;
 
@@ -15,10 +20,12 @@ function hashOf(s: string): number {
 }
 
 export class StringTable {
-  private chars = new Uint16Array(256);
+  private readonly chars = new Uint16Column();
+  private charsCapacity = 0;
   private charsUsed = 0;
-  private starts = new Int32Array(16);
-  private lengths = new Uint16Array(16);
+  private readonly starts = new Int32Column();
+  private readonly lengths = new Uint16Column();
+  private capacity = 0;
   /**
    * Open addressing with linear probing, two words per slot: the string's index (EMPTY when the
    * slot is free) and its hash. A probe compares hashes in the slot it already read and touches
@@ -76,31 +83,41 @@ export class StringTable {
 
   /** Copies the characters into the arena and numbers the string. */
   private store(s: string): number {
-    if (this.size === this.starts.length) {
-      const capacity = nextCapacity(this.starts.length, this.size + 1);
-      this.starts = grow(this.starts, capacity);
-      this.lengths = grow(this.lengths, capacity);
+    const length = s.length;
+    assert(length <= CHUNK_ROWS, 'StringTable: a string is longer than an arena chunk');
+    if (this.size === this.capacity) {
+      this.capacity = nextChunkedCapacity(this.capacity);
+      this.starts.reserve(this.capacity);
+      this.lengths.reserve(this.capacity);
     }
-    if (this.charsUsed + s.length > this.chars.length) this.chars = grow(this.chars, nextCapacity(this.chars.length, this.charsUsed + s.length));
+    let start = this.charsUsed;
+    if ((start & CHUNK_MASK) + length > CHUNK_ROWS) start = (start | CHUNK_MASK) + 1; // next chunk
+    while (start + length > this.charsCapacity) {
+      this.charsCapacity = nextChunkedCapacity(this.charsCapacity);
+      this.chars.reserve(this.charsCapacity);
+    }
     const index = this.size++;
-    const start = this.charsUsed;
-    this.starts[index] = start;
-    this.lengths[index] = s.length;
-    const chars = this.chars;
-    for (let i = 0; i < s.length; i++) chars[start + i] = s.charCodeAt(i);
-    this.charsUsed = start + s.length;
+    this.starts.set(index, start);
+    this.lengths.set(index, length);
+    const chunk = this.chars.chunks[start >>> CHUNK_BITS]!;
+    const offset = start & CHUNK_MASK;
+    for (let i = 0; i < length; i++) chunk[offset + i] = s.charCodeAt(i);
+    this.charsUsed = start + length;
     return index;
   }
 
   get(index: number): string {
-    const start = this.starts[index]!;
-    return String.fromCharCode(...this.chars.subarray(start, start + this.lengths[index]!));
+    const start = this.starts.get(index);
+    const offset = start & CHUNK_MASK;
+    return String.fromCharCode(...this.chars.chunks[start >>> CHUNK_BITS]!.subarray(offset, offset + this.lengths.get(index)));
   }
 
   private equals(index: number, s: string): boolean {
-    if (this.lengths[index] !== s.length) return false;
-    const start = this.starts[index]!;
-    for (let i = 0; i < s.length; i++) if (this.chars[start + i] !== s.charCodeAt(i)) return false;
+    if (this.lengths.get(index) !== s.length) return false;
+    const start = this.starts.get(index);
+    const chunk = this.chars.chunks[start >>> CHUNK_BITS]!;
+    const offset = start & CHUNK_MASK;
+    for (let i = 0; i < s.length; i++) if (chunk[offset + i] !== s.charCodeAt(i)) return false;
     return true;
   }
 

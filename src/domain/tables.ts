@@ -3,7 +3,7 @@
  * entry it created share one row: every entry has exactly one line. Rare fields (refund time,
  * profit, lottery state, forfeits) live in side maps so the common row stays small.
  */
-import { grow, nextCapacity } from './columns.ts';
+import { Float64Column, Int32Column, Uint16Column, Uint8Column, nextChunkedCapacity } from './columns.ts';
 import type { EntryStatus, NoEntryReason } from './model.ts';
 
 export const STATUS_NONE = 0;
@@ -44,64 +44,64 @@ export class LineTable {
   length = 0;
   capacity = 0;
   /** Order index (0-based). */
-  order = new Int32Array(0);
-  paid = new Float64Array(0);
+  readonly order = new Int32Column();
+  readonly paid = new Float64Column();
   /** 提取比例 fixed at payment; the extraction is floor(paid × extractBp / 10000). */
-  extractBp = new Int32Array(0);
+  readonly extractBp = new Int32Column();
   /** Index into the interned line paths (channel, product, store). */
-  path = new Int32Array(0);
+  readonly path = new Int32Column();
   /** The queue's number, 0 when the line takes no part. Follows merges. */
-  queue = new Int32Array(0);
-  flags = new Uint8Array(0);
+  readonly queue = new Int32Column();
+  readonly flags = new Uint8Column();
   /** Index into the interned ids. */
-  lineId = new Int32Array(0);
+  readonly lineId = new Int32Column();
   /** The entry's number, 0 when the line created none. */
-  entryNo = new Int32Array(0);
-  status = new Uint8Array(0);
-  seq = new Int32Array(0);
+  readonly entryNo = new Int32Column();
+  readonly status = new Uint8Column();
+  readonly seq = new Int32Column();
   /** The entry's ratio: its total is floor(paid × ratioBp / 10000). */
-  ratioBp = new Int32Array(0);
-  received = new Float64Array(0);
+  readonly ratioBp = new Int32Column();
+  readonly received = new Float64Column();
 
   add(): number {
-    if (this.length === this.capacity) this.resize(nextCapacity(this.capacity, this.length + 1));
+    if (this.length === this.capacity) this.resize(nextChunkedCapacity(this.capacity));
     return this.length++;
   }
 
   private resize(capacity: number): void {
     this.capacity = capacity;
-    this.order = grow(this.order, capacity);
-    this.paid = grow(this.paid, capacity);
-    this.extractBp = grow(this.extractBp, capacity);
-    this.path = grow(this.path, capacity);
-    this.queue = grow(this.queue, capacity);
-    this.flags = grow(this.flags, capacity);
-    this.lineId = grow(this.lineId, capacity);
-    this.entryNo = grow(this.entryNo, capacity);
-    this.status = grow(this.status, capacity);
-    this.seq = grow(this.seq, capacity);
-    this.ratioBp = grow(this.ratioBp, capacity);
-    this.received = grow(this.received, capacity);
+    this.order.reserve(capacity);
+    this.paid.reserve(capacity);
+    this.extractBp.reserve(capacity);
+    this.path.reserve(capacity);
+    this.queue.reserve(capacity);
+    this.flags.reserve(capacity);
+    this.lineId.reserve(capacity);
+    this.entryNo.reserve(capacity);
+    this.status.reserve(capacity);
+    this.seq.reserve(capacity);
+    this.ratioBp.reserve(capacity);
+    this.received.reserve(capacity);
   }
 
   hasFlag(row: number, flag: number): boolean {
-    return (this.flags[row]! & flag) !== 0;
+    return (this.flags.get(row) & flag) !== 0;
   }
 
   setFlag(row: number, flag: number): void {
-    this.flags[row]! |= flag;
+    this.flags.set(row, this.flags.get(row) | flag);
   }
 
   reason(row: number): NoEntryReason | null {
-    return REASONS[this.flags[row]! >> REASON_SHIFT]!;
+    return REASONS[this.flags.get(row) >> REASON_SHIFT]!;
   }
 
   setReason(row: number, reason: NoEntryReason | null): void {
-    this.flags[row] = (this.flags[row]! & ((1 << REASON_SHIFT) - 1)) | (reasonCode(reason) << REASON_SHIFT);
+    this.flags.set(row, (this.flags.get(row) & ((1 << REASON_SHIFT) - 1)) | (reasonCode(reason) << REASON_SHIFT));
   }
 
   isActive(row: number): boolean {
-    const s = this.status[row]!;
+    const s = this.status.get(row);
     return s === WAITING || s === REWARDING;
   }
 }
@@ -109,23 +109,23 @@ export class LineTable {
 export class OrderTable {
   length = 0;
   capacity = 0;
-  member = new Int32Array(0);
-  paidAt = new Float64Array(0);
+  readonly member = new Int32Column();
+  readonly paidAt = new Float64Column();
   /** -1 until the order completes. */
-  completedAt = new Float64Array(0);
-  firstLine = new Int32Array(0);
-  lineCount = new Uint16Array(0);
+  readonly completedAt = new Float64Column();
+  readonly firstLine = new Int32Column();
+  readonly lineCount = new Uint16Column();
 
   /** Adds an order row; its index is the index of its id in the engine's order id table. */
   add(): number {
     if (this.length === this.capacity) {
-      const capacity = nextCapacity(this.capacity, this.length + 1);
+      const capacity = nextChunkedCapacity(this.capacity);
       this.capacity = capacity;
-      this.member = grow(this.member, capacity);
-      this.paidAt = grow(this.paidAt, capacity);
-      this.completedAt = grow(this.completedAt, capacity);
-      this.firstLine = grow(this.firstLine, capacity);
-      this.lineCount = grow(this.lineCount, capacity);
+      this.member.reserve(capacity);
+      this.paidAt.reserve(capacity);
+      this.completedAt.reserve(capacity);
+      this.firstLine.reserve(capacity);
+      this.lineCount.reserve(capacity);
     }
     return this.length++;
   }

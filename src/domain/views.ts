@@ -85,7 +85,7 @@ function entriesOf(state: EngineState, member: Member): Entry[] {
   if (index === undefined || index.scanned > state.entryRows.length) memberEntryIndexes.set(state, (index = { scanned: 0, byMember: new Map() }));
   const rows = state.entryRows;
   for (let i = index.scanned; i < rows.length; i++) {
-    const memberNo = state.orderTable.member[state.lines.order[rows.get(i)]!]!;
+    const memberNo = state.orderTable.member.get(state.lines.order.get(rows.get(i)));
     let own = index.byMember.get(memberNo);
     if (own === undefined) index.byMember.set(memberNo, (own = []));
     own.push(i + 1);

@@ -6,7 +6,7 @@
  * The property runs prove "a rejected or replayed submission changes nothing" by comparing the
  * main state with a shadow state that never saw the submission. Comparing the two directly costs
  * about one load per field, against hashing every field of both states; it cannot collide; and
- * when it fails, `locateDifference` names the field: "state.lines.received[41]: 1200 versus 0".
+ * when it fails, `locateDifference` names the field: "state.lines.received.chunks[0][41]: 1200 versus 0".
  */
 import { Ledger } from '../../src/domain/ledger.ts';
 import { Queue } from '../../src/domain/model.ts';

@@ -158,7 +158,7 @@ describe('the property harness', () => {
     expect(statesEqual(a, b)).toBe(true);
     expect(stateDigest(a)).toBe(stateDigest(b));
     const tweaks: [string, () => void, () => void][] = [
-      ['lines.received', () => (a.lines.received[0]! += 1), () => (a.lines.received[0]! -= 1)],
+      ['lines.received', () => a.lines.received.set(0, a.lines.received.get(0) + 1), () => a.lines.received.set(0, a.lines.received.get(0) - 1)],
       ['queue pendingFen', () => (a.queueList[0]!.pendingFen += 1), () => (a.queueList[0]!.pendingFen -= 1)],
       ['settings', () => (a.settings.base.defaultBp += 1), () => (a.settings.base.defaultBp -= 1)],
       ['member level', () => (a.members.get('A')!.level = 'gold'), () => (a.members.get('A')!.level = 'default')],

@@ -75,11 +75,11 @@ export function firstBadEntryAmount(state: EngineState): { no: number; total: nu
   const t = state.lines;
   const { entryNo, received, paid, ratioBp, status } = t;
   for (let row = 0, n = t.length; row < n; row++) {
-    if (entryNo[row] === 0) continue;
-    const total = applyBp(paid[row]!, ratioBp[row]!);
-    const got = received[row]!;
-    const completed = status[row] === COMPLETED;
-    if (got > total || got < 0 || (completed && got !== total)) return { no: entryNo[row]!, total, received: got, completed };
+    if (entryNo.get(row) === 0) continue;
+    const total = applyBp(paid.get(row), ratioBp.get(row));
+    const got = received.get(row);
+    const completed = status.get(row) === COMPLETED;
+    if (got > total || got < 0 || (completed && got !== total)) return { no: entryNo.get(row), total, received: got, completed };
   }
   return null;
 }
@@ -92,14 +92,14 @@ export function firstPayableInQueue(state: EngineState, q: Queue, rule: PayoutRu
   const t = state.lines;
   const { status, received, paid, ratioBp, order } = t;
   const completedAt = state.orderTable.completedAt;
-  const rows = q.entries.data;
+  const rows = q.entries;
   const last = Math.min(end, q.entries.length);
   for (let i = 0; i < last; i++) {
-    const row = rows[i]!;
-    const s = status[row];
+    const row = rows.get(i);
+    const s = status.get(row);
     if (s !== WAITING && s !== REWARDING) continue;
-    if (applyBp(paid[row]!, ratioBp[row]!) <= received[row]!) continue;
-    if (rule === 'completedFirst' && completedAt[order[row]!]! < 0) continue;
+    if (applyBp(paid.get(row), ratioBp.get(row)) <= received.get(row)) continue;
+    if (rule === 'completedFirst' && completedAt.get(order.get(row)) < 0) continue;
     return new Entry(state, row);
   }
   return null;

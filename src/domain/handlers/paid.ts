@@ -122,18 +122,18 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
     bp = ratio.bp;
     lottery = ratio.lottery;
   }
-  const totalFen = applyBp(t.paid[row]!, bp);
+  const totalFen = applyBp(t.paid.get(row), bp);
   const cash = !plan.randomReturn || drawsCash(state, queue);
   state.entryRows.push(row);
   const entryNo = state.entryRows.length;
-  t.entryNo[row] = entryNo;
-  t.ratioBp[row] = bp;
+  t.entryNo.set(row, entryNo);
+  t.ratioBp.set(row, bp);
   state.entitlementIssuedFen += totalFen;
-  t.queue[row] = queue.no;
+  t.queue.set(row, queue.no);
   ctx.notifyRaw('entryCreated', member, entryNo, totalFen);
   if (!cash) {
     // A points member of a random-return group: converted at once and never queued.
-    t.status[row] = STATUS_CODE.points;
+    t.status.set(row, STATUS_CODE.points);
     const units = applyBp(totalFen, state.settings.base.exchange.pointsBp ?? 0);
     const entry = new Entry(state, row);
     entry.convertedUnits = units;
@@ -142,14 +142,14 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
     return;
   }
   queue.entries.push(row);
-  t.seq[row] = queue.entries.length;
+  t.seq.set(row, queue.entries.length);
   if (lottery) new Entry(state, row).lottery = lottery;
   if (totalFen === 0 && !lottery) {
-    t.status[row] = COMPLETED;
+    t.status.set(row, COMPLETED);
     ctx.notifyRaw('entryCompleted', member, entryNo, 0);
     return;
   }
-  t.status[row] = WAITING;
+  t.status.set(row, WAITING);
   queue.pendingFen += totalFen;
   queue.activeCount++;
   ctx.touch(queue);
@@ -168,11 +168,11 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
   const t = state.lines;
   const first = t.length;
   assert(orders.add() === orderIndex, 'order ids and order rows are numbered alike');
-  orders.member[orderIndex] = member.no;
-  orders.paidAt[orderIndex] = ctx.at;
-  orders.completedAt[orderIndex] = -1;
-  orders.firstLine[orderIndex] = first;
-  orders.lineCount[orderIndex] = n;
+  orders.member.set(orderIndex, member.no);
+  orders.paidAt.set(orderIndex, ctx.at);
+  orders.completedAt.set(orderIndex, -1);
+  orders.firstLine.set(orderIndex, first);
+  orders.lineCount.set(orderIndex, n);
   const settleOn = state.settings.base.settlementEvent;
   const lineFlags = settleOn === 'completed' ? FLAG_SETTLE_ON_COMPLETED : 0;
   // Sized up front: a growing array would allocate room for 17 results for an order of one line.
@@ -182,23 +182,23 @@ export function applyPaid(ctx: Context, orderId: string, memberId: string, input
     const plan = planFor(state, input);
     const queue = plan.enabled ? queueOf(state, plan) : null;
     const row = t.add();
-    t.order[row] = orderIndex;
-    t.paid[row] = input.paidFen;
-    t.path[row] = plan.path;
-    t.lineId[row] = state.lineIds.intern(input.lineId);
+    t.order.set(row, orderIndex);
+    t.paid.set(row, input.paidFen);
+    t.path.set(row, plan.path);
+    t.lineId.set(row, state.lineIds.intern(input.lineId));
     if (input.profitFen) state.lineProfit.set(row, input.profitFen);
     let reason: NoEntryReason | null = 'disabled';
     if (queue) {
-      t.queue[row] = queue.no;
-      t.extractBp[row] = plan.extractBp;
+      t.queue.set(row, queue.no);
+      t.extractBp.set(row, plan.extractBp);
       reason = noEntryReason(state, plan, input, member, ctx.at);
       if (!reason) {
         createEntry(ctx, row, member, plan, queue);
         countEntry(ctx, member, plan);
       }
     }
-    t.flags[row] = lineFlags | (reasonCode(reason) << REASON_SHIFT);
-    const entryNo = t.entryNo[row]!;
+    t.flags.set(row, lineFlags | (reasonCode(reason) << REASON_SHIFT));
+    const entryNo = t.entryNo.get(row);
     results[i] = {
       lineId: input.lineId,
       queue: queue ? queue.key : null,
