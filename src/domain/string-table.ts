@@ -11,12 +11,14 @@
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_ROWS, Int32Column, Uint16Column, nextChunkedCapacity } from './columns.ts';
 import { assert } from './errors.ts';
 
-const EMPTY = -1;
+/** A slot holds index + 1, so that a fresh (zero-filled) slot array needs no fill to be empty. */
+const EMPTY = 0;
 
+/** FNV-1a as a signed 32-bit integer (a small integer for V8: no heap number per call). */
 function hashOf(s: string): number {
-  let h = 0x811c9dc5;
+  let h = 0x811c9dc5 | 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return h;
 }
 
 export class StringTable {
@@ -27,39 +29,46 @@ export class StringTable {
   private readonly lengths = new Uint16Column();
   private capacity = 0;
   /**
-   * Open addressing with linear probing, two words per slot: the string's index (EMPTY when the
-   * slot is free) and its hash. A probe compares hashes in the slot it already read and touches
+   * Open addressing with linear probing, two words per slot: the string's index + 1 (EMPTY when
+   * the slot is free) and its hash. A probe compares hashes in the slot it already read and touches
    * the arena only on a match, so passing an occupied slot costs no cache miss of its own.
    */
-  private slots = new Int32Array(2 * 32).fill(EMPTY);
+  private slots = new Int32Array(2 * 32);
+  /** The last string `intern` saw and its index: consecutive lines mostly reuse one line id. */
+  private lastInterned: string | null = null;
+  private lastIndex = -1;
   size = 0;
 
   /** The index of `s`, or -1 when it is not in the table. */
   find(s: string): number {
-    const hash = hashOf(s) | 0;
+    const hash = hashOf(s);
     const slots = this.slots;
     const mask = (slots.length >>> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const index = slots[2 * slot]!;
-      if (index === EMPTY) return -1;
-      if (slots[2 * slot + 1] === hash && this.equals(index, s)) return index;
+      const entry = slots[2 * slot]!;
+      if (entry === EMPTY) return -1;
+      if (slots[2 * slot + 1] === hash && this.equals(entry - 1, s)) return entry - 1;
     }
   }
 
   /** The index of `s`, adding it when it is new. */
   intern(s: string): number {
+    if (s === this.lastInterned) return this.lastIndex;
     const found = this.find(s);
-    return found >= 0 ? found : this.add(s);
+    const index = found >= 0 ? found : this.add(s);
+    this.lastInterned = s;
+    this.lastIndex = index;
+    return index;
   }
 
   /** Adds `s` and returns its new index, or returns -1 when it is already present: one probe. */
   addIfAbsent(s: string): number {
-    const hash = hashOf(s) | 0;
+    const hash = hashOf(s);
     const slots = this.slots;
     const mask = (slots.length >>> 1) - 1;
     let slot = hash & mask;
-    for (let index = slots[2 * slot]!; index !== EMPTY; index = slots[2 * slot]!) {
-      if (slots[2 * slot + 1] === hash && this.equals(index, s)) return -1; // present: nothing changed, not even the layout
+    for (let entry = slots[2 * slot]!; entry !== EMPTY; entry = slots[2 * slot]!) {
+      if (slots[2 * slot + 1] === hash && this.equals(entry - 1, s)) return -1; // present: nothing changed, not even the layout
       slot = (slot + 1) & mask;
     }
     const index = this.store(s);
@@ -67,7 +76,7 @@ export class StringTable {
       this.rehash(slots.length);
       this.place(index, hash);
     } else {
-      slots[2 * slot] = index;
+      slots[2 * slot] = index + 1;
       slots[2 * slot + 1] = hash;
     }
     return index;
@@ -77,7 +86,7 @@ export class StringTable {
   add(s: string): number {
     if ((this.size + 1) * 4 > (this.slots.length >>> 1) * 3) this.rehash(this.slots.length);
     const index = this.store(s);
-    this.place(index, hashOf(s) | 0);
+    this.place(index, hashOf(s));
     return index;
   }
 
@@ -126,14 +135,14 @@ export class StringTable {
     const mask = (slots.length >>> 1) - 1;
     let slot = hash & mask;
     while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
-    slots[2 * slot] = index;
+    slots[2 * slot] = index + 1;
     slots[2 * slot + 1] = hash;
   }
 
   /** Twice the slots, every string placed again by the hash its slot kept: no arena reads. */
   private rehash(slotCount: number): void {
     const old = this.slots;
-    this.slots = new Int32Array(2 * slotCount).fill(EMPTY);
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) this.place(old[i]!, old[i + 1]!);
+    this.slots = new Int32Array(2 * slotCount);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) this.place(old[i]! - 1, old[i + 1]!);
   }
 }

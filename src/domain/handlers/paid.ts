@@ -47,10 +47,7 @@ function planFor(state: EngineState, input: PaidLineInput): LinePlan {
   }
   let plan = byStore.get(input.storeId);
   if (!plan) {
-    plan = compilePlan(state.settings, input.channel, input.productId, input.storeId);
-    const spendScope = plan.spendScope;
-    const key = planKey(input.channel, input.productId, input.storeId);
-    plan.path = state.pathOf(key, () => ({ channel: input.channel, productId: input.productId, storeId: input.storeId, spendScope }));
+    plan = compileFor(state, input);
     byStore.set(input.storeId, plan);
   }
   if (last === null) state.plans.last = { channel: input.channel, productId: input.productId, storeId: input.storeId, plan };
@@ -60,6 +57,18 @@ function planFor(state: EngineState, input: PaidLineInput): LinePlan {
     last.storeId = input.storeId;
     last.plan = plan;
   }
+  return plan;
+}
+
+/**
+ * Compiles the plan of a path seen for the first time. A function of its own because its closure
+ * captures the input: in planFor, that capture made V8 allocate a context on every call.
+ */
+function compileFor(state: EngineState, input: PaidLineInput): LinePlan {
+  const plan = compilePlan(state.settings, input.channel, input.productId, input.storeId);
+  const spendScope = plan.spendScope;
+  const key = planKey(input.channel, input.productId, input.storeId);
+  plan.path = state.pathOf(key, () => ({ channel: input.channel, productId: input.productId, storeId: input.storeId, spendScope }));
   return plan;
 }
 
