@@ -132,7 +132,11 @@ export class Ledger {
   private readonly names: string[];
   /** Two hash words per account, computed once at interning so that hashing never rereads names. */
   private nameHashes: Uint32Array;
-  /** Balances for account `a` in unit `u` live at index a * UNIT_COUNT + u. */
+  /**
+   * Balances for account `a` in unit `u` live at index u * accountCapacity + a: unit-major, so the
+   * cash balances that every payout touches sit together (8 bytes an account rather than 32), and
+   * more of the members' balances stay in the cache.
+   */
   private balances: Float64Array;
   /** Running sum of transfer amounts per unit: while it stays below 2^53 every balance is exact. */
   private readonly volumes = new Float64Array(4);
@@ -221,7 +225,8 @@ export class Ledger {
     hashes.set(this.nameHashes);
     this.nameHashes = hashes;
     const balances = new Float64Array(cap * UNIT_COUNT);
-    balances.set(this.balances);
+    const old = this.accountCapacity;
+    for (let u = 0; u < UNIT_COUNT; u++) balances.set(this.balances.subarray(u * old, (u + 1) * old), u * cap);
     this.balances = balances;
     this.accountCapacity = cap;
   }
@@ -266,8 +271,9 @@ export class Ledger {
     // Balances must stay exact integers; checking before writing keeps the ledger untouched when
     // the assertion fires.
     const bal = this.balances;
-    const di = debit * UNIT_COUNT + u;
-    const ci = credit * UNIT_COUNT + u;
+    const base = u * this.accountCapacity;
+    const di = base + debit;
+    const ci = base + credit;
     const newDebit = (bal[di] as number) - amount;
     const newCredit = (bal[ci] as number) + amount;
     assert(newDebit >= -MAX_SAFE && newCredit <= MAX_SAFE, 'Ledger.transfer: balance leaves the safe integer range');
@@ -294,7 +300,7 @@ export class Ledger {
     assert(isIndex(account) && account < this.names.length, 'Ledger.balance: unknown account');
     const u = unitCode(unit);
     assert(u >= 0, 'Ledger.balance: unknown unit');
-    return this.balances[account * UNIT_COUNT + u] as number;
+    return this.balances[u * this.accountCapacity + account] as number;
   }
 
   /** The i-th transfer, 0-based in recording order. */
@@ -346,7 +352,7 @@ export class Ledger {
     const accounts = this.names.length;
     for (let a = 0; a < accounts; a++) {
       for (let u = 0; u < UNIT_COUNT; u++) {
-        sums[u] = (sums[u] as number) + (balances[a * UNIT_COUNT + u] as number);
+        sums[u] = (sums[u] as number) + (balances[u * this.accountCapacity + a] as number);
       }
     }
     // Adding zero keeps a sum of zero from being reported as -0.
@@ -366,7 +372,7 @@ export class Ledger {
     const out: AccountBalance[] = [];
     for (const a of order) {
       for (let u = 0; u < UNIT_COUNT; u++) {
-        const balance = this.balances[a * UNIT_COUNT + u] as number;
+        const balance = this.balances[u * this.accountCapacity + a] as number;
         if (balance !== 0) out.push({ account: names[a] as string, unit: UNITS[u] as Unit, balance });
       }
     }
@@ -428,13 +434,12 @@ export class Ledger {
       const u = this.unitCodes.get(i);
       const amount = this.amounts.get(i);
       assert(Number.isSafeInteger(amount) && amount > 0, 'Ledger.checkConservation: stored amount is not positive');
-      const di = this.debits.get(i) * UNIT_COUNT + u;
-      const ci = this.credits.get(i) * UNIT_COUNT + u;
+      const di = u * this.accountCapacity + this.debits.get(i);
+      const ci = u * this.accountCapacity + this.credits.get(i);
       replayed[di] = (replayed[di] as number) - amount;
       replayed[ci] = (replayed[ci] as number) + amount;
     }
-    const accounts = this.names.length;
-    for (let j = 0; j < accounts * UNIT_COUNT; j++) {
+    for (let j = 0; j < replayed.length; j++) {
       assert(replayed[j] === this.balances[j], 'Ledger.checkConservation: running balance differs from replay');
     }
     const sums = this.balanceSums(replayed);
@@ -455,8 +460,8 @@ export class Ledger {
     for (let i = this.count - 1; i >= size; i--) {
       const u = this.unitCodes.get(i);
       const amount = this.amounts.get(i);
-      const di = this.debits.get(i) * UNIT_COUNT + u;
-      const ci = this.credits.get(i) * UNIT_COUNT + u;
+      const di = u * this.accountCapacity + this.debits.get(i);
+      const ci = u * this.accountCapacity + this.credits.get(i);
       bal[di] = (bal[di] as number) + amount;
       bal[ci] = (bal[ci] as number) - amount;
       this.volumes[u]! -= amount;
