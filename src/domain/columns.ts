@@ -3,7 +3,7 @@
  * cost a few bytes per field instead of a V8 object each (header, boxed doubles, pointers), and
  * the garbage collector has almost nothing to trace.
  *
- * A column is a list of fixed-size chunks (CHUNK_ROWS rows each) read as
+ * A column is a list of fixed-size chunks (CHUNK_ROWS = 16,384 rows each) read as
  * `chunks[row >>> CHUNK_BITS][row & CHUNK_MASK]`. Growing appends a chunk and copies nothing:
  * a flat array regrown by a quarter at a time copied every row about four times over its life,
  * and each copy allocated a new buffer outside the V8 heap, whose external-memory accounting
@@ -17,7 +17,7 @@
 type TypedArray = Float64Array | Int32Array | Uint8Array | Uint16Array;
 type TypedCtor<T extends TypedArray> = new (length: number) => T;
 
-export const CHUNK_BITS = 16;
+export const CHUNK_BITS = 14;
 export const CHUNK_ROWS = 1 << CHUNK_BITS;
 export const CHUNK_MASK = CHUNK_ROWS - 1;
 

@@ -46,7 +46,7 @@ describe('StringTable', () => {
 
   it('keeps long strings whole across the arena\'s chunk boundaries', () => {
     const t = new StringTable();
-    // 1,000-character strings: many of them would straddle a 64k-character chunk boundary.
+    // 1,000-character strings: many of them would straddle a chunk boundary (16,384 characters).
     const ids = Array.from({ length: 300 }, (_, i) => `${i}:`.padEnd(1_000, String.fromCharCode(97 + (i % 26))));
     for (const [i, s] of ids.entries()) expect(t.addIfAbsent(s)).toBe(i);
     expect(ids.filter((s, i) => t.find(s) !== i || t.get(i) !== s)).toEqual([]);

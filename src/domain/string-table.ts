@@ -6,7 +6,7 @@
  *
  * The arena and the per-string columns are chunked (columns.ts), so they grow without copying.
  * A string never straddles two arena chunks: one that would is placed at the next chunk's start
- * (ids are short, so the gap is a few characters per 64k), and reading it takes one chunk.
+ * (ids are short, so the gap is a few characters per 16k), and reading it takes one chunk.
  */
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_ROWS, Int32Column, Uint16Column, nextChunkedCapacity } from './columns.ts';
 import { assert } from './errors.ts';
