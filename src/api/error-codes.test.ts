@@ -24,6 +24,7 @@ describe('the error-code table', () => {
       415: ['UNSUPPORTED_MEDIA_TYPE'],
       422: ['LOTTERY_NOT_AVAILABLE', 'LOTTERY_RATIO_NOT_ALLOWED', 'ENTRY_NOT_EXCHANGEABLE', 'EXCHANGE_NOT_CONFIGURED', 'INSUFFICIENT_POINTS', 'QUEUE_MERGE_INVALID', 'LIMIT_EXCEEDED', 'REFERRAL_CYCLE', 'DIVIDEND_PERIOD_INVALID', 'NO_SHAREHOLDERS', 'INSUFFICIENT_FUNDS'],
       500: ['INTERNAL'],
+      503: ['STORE_UNAVAILABLE'],
     };
     const listed = Object.values(expected).flat();
     expect([...listed].sort()).toEqual([...ERROR_CODES, ...API_ERROR_CODES].sort());
@@ -44,6 +45,22 @@ describe('the error-code table', () => {
     expect(mapped).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'internal error', details: {} }, unexpected: true });
     expect(mapError('a string').status).toBe(500);
     expect(mapError(null).status).toBe(500);
+  });
+
+  it('answers a busy or unreachable store with 503 STORE_UNAVAILABLE and a Retry-After, and a store bug with 500', () => {
+    const unavailable = [
+      { code: 'SQLITE_BUSY' }, { code: 'SQLITE_BUSY_SNAPSHOT' }, { code: 'SQLITE_FULL' }, { code: 'SQLITE_IOERR_FSYNC' },
+      { code: '57P01' }, { code: '08006' }, { code: '53300' }, { code: '40001' }, { code: 'ECONNREFUSED' },
+      new Error('Connection terminated unexpectedly'),
+      new Error('duplicate idempotency key k', { cause: Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }) }),
+    ];
+    for (const err of unavailable) {
+      const thrown = err instanceof Error ? err : Object.assign(new Error('x'), err);
+      expect(mapError(thrown), thrown.message + JSON.stringify(err)).toMatchObject({ status: 503, body: { code: 'STORE_UNAVAILABLE' }, unexpected: false, retryAfterSeconds: 1 });
+    }
+    for (const err of [{ code: 'SQLITE_CONSTRAINT_UNIQUE' }, { code: 'SQLITE_ERROR' }, { code: '23505' }, { code: '42P01' }, { code: 'ENOENT' }, {}]) {
+      expect(mapError(Object.assign(new Error('x'), err)), JSON.stringify(err)).toMatchObject({ status: 500, body: { code: 'INTERNAL' }, unexpected: true });
+    }
   });
 
   it('keeps fastify’s request errors in the 4xx range', () => {

@@ -5,6 +5,7 @@
  * only an unexpected error is a 500, and its body says nothing about the internals.
  */
 import { DomainError, type ErrorCode } from '../domain/errors.ts';
+import { isStoreUnavailable } from '../app/store-unavailable.ts';
 
 export const API_ERROR_CODES = [
   'UNAUTHORIZED',
@@ -16,6 +17,7 @@ export const API_ERROR_CODES = [
   'IDEMPOTENCY_KEY_REQUIRED',
   'VALIDATION_FAILED',
   'INTERNAL',
+  'STORE_UNAVAILABLE',
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -75,6 +77,7 @@ export const HTTP_STATUS: Readonly<Record<AnyErrorCode, number>> = {
   IDEMPOTENCY_KEY_REQUIRED: 400,
   VALIDATION_FAILED: 400,
   INTERNAL: 500,
+  STORE_UNAVAILABLE: 503, // busy, unreachable or restarting: retry with the same key
 };
 
 export interface ErrorBody {
@@ -119,7 +122,12 @@ export interface MappedError {
   body: ErrorBody;
   /** True for a 500: the caller logs the original error, the client sees nothing of it. */
   unexpected: boolean;
+  /** For a 503: the Retry-After the client gets (the caller logs the cause as a warning). */
+  retryAfterSeconds?: number;
 }
+
+/** How long a client should wait before retrying when the store is unavailable. */
+export const STORE_RETRY_AFTER_SECONDS = 1;
 
 /** Maps anything thrown while serving a request to its status and JSON body. */
 export function mapError(err: unknown): MappedError {
@@ -136,6 +144,10 @@ export function mapError(err: unknown): MappedError {
   // Any other client error fastify raised while reading the request is still the client's.
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'the request could not be read', details: {} }, unexpected: false };
+  }
+  if (isStoreUnavailable(err)) {
+    const message = 'the store is busy or unreachable; retry with the same Idempotency-Key, which never applies a request twice';
+    return { status: 503, body: { code: 'STORE_UNAVAILABLE', message, details: {} }, unexpected: false, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS };
   }
   return { status: 500, body: { code: 'INTERNAL', message: 'internal error', details: {} }, unexpected: true };
 }

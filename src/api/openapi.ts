@@ -77,6 +77,7 @@ export function routeErrorCodes(route: RouteSpec): AnyErrorCode[] {
   if (route.idempotent) ['IDEMPOTENCY_KEY_REQUIRED', 'IDEMPOTENCY_CONFLICT', 'INVALID_ID'].forEach((c) => codes.add(c as AnyErrorCode));
   for (const c of route.errors ?? []) codes.add(c);
   codes.add('INTERNAL');
+  codes.add('STORE_UNAVAILABLE'); // any route may meet a busy or unreachable store
   return [...codes];
 }
 

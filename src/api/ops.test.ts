@@ -64,6 +64,7 @@ describe('/openapi.json', () => {
       for (const [, name] of path.matchAll(/\{(\w+)\}/g)) expect(params.some((p) => p.in === 'path' && p.name === name), `${path} ${name}`).toBe(true);
       expect(op.responses).toHaveProperty('200');
       expect(op.responses).toHaveProperty('500');
+      expect(op.responses).toHaveProperty('503');
     }
     const paid = doc.paths['/v1/orders/paid'].post;
     expect(paid.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));

@@ -175,6 +175,10 @@ function register(app: FastifyInstance, spec: RouteSpec, principals: WeakMap<Fas
 function replyWithError(err: unknown, req: FastifyRequest, reply: FastifyReply) {
   const mapped = mapError(err);
   if (mapped.unexpected) req.log.error({ err }, 'unexpected error');
+  if (mapped.retryAfterSeconds !== undefined) {
+    req.log.warn({ err }, 'store unavailable');
+    reply.header('retry-after', String(mapped.retryAfterSeconds));
+  }
   if (mapped.status === 401) reply.header('www-authenticate', 'Bearer realm="qrebate", Member realm="qrebate"');
   return reply.status(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
 }
