@@ -1,4 +1,5 @@
 import { type EngineEvent, parseEvent } from '../domain/events.ts';
+import { jsonString } from './json-string.ts';
 
 /**
  * A payload fingerprint for idempotency: two independent 32-bit FNV-1a lanes over the canonical
@@ -27,7 +28,7 @@ export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string,
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null'; // what JSON.stringify writes
     case 'boolean':

@@ -12,6 +12,8 @@
  *
  * FIELDS is part of the stored format: append to it, never reorder or remove.
  */
+import { jsonString } from '../../app/json-string.ts';
+
 const FIELDS = [
   'entryId', 'memberId', 'kind', 'amountFen', 'lineId', 'at', 'type', 'orderId', 'totalFen', 'lines',
   'channel', 'productId', 'storeId', 'paidFen', 'deductedFen', 'queue', 'extractFen', 'reason', 'eventNo', 'result',
@@ -48,7 +50,7 @@ function write(value: unknown): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':

@@ -8,6 +8,7 @@
 import type { StoredLedgerEvent, StoredTransfer } from '../../app/event-log.ts';
 import { CAUSE_KINDS, type CauseKind, type TransferView, UNITS, type Unit } from '../../domain/ledger.ts';
 import { checkSafe } from './safe-integer.ts';
+import { jsonString } from '../../app/json-string.ts';
 
 type Packed = [string, string, number, string, string, number, number];
 
@@ -22,9 +23,9 @@ export function packFor(seqs: readonly number[], transfers: readonly StoredTrans
     checkSafe(t.amount, 'transfer amount');
     // What a CHECK constraint held when transfers had a table of their own: a transfer moves something.
     if (!(t.amount > 0)) throw new RangeError(`transfer amount must be positive, got ${t.amount}`);
-    // Units and cause kinds are closed lists of plain words (checked, so they need no escaping); account names go through JSON.stringify.
+    // Units and cause kinds are closed lists of plain words (checked, so they need no escaping); account names are JSON strings.
     if (!(UNITS as readonly string[]).includes(t.unit) || !(CAUSE_KINDS as readonly string[]).includes(t.causeKind)) throw new RangeError(`transfer unit ${t.unit} or cause ${t.causeKind} is not known`);
-    const row = `[${JSON.stringify(t.debit)},${JSON.stringify(t.credit)},${t.amount},"${t.unit}","${t.causeKind}",${checkSafe(t.causeRef, 'causeRef')},${checkSafe(t.eventNo, 'eventNo')}]`;
+    const row = `[${jsonString(t.debit)},${jsonString(t.credit)},${t.amount},"${t.unit}","${t.causeKind}",${checkSafe(t.causeRef, 'causeRef')},${checkSafe(t.eventNo, 'eventNo')}]`;
     const before = packed.get(t.seq);
     packed.set(t.seq, before === undefined ? row : `${before},${row}`);
   }
