@@ -1,3 +1,4 @@
+/* global console, process */
 /**
  * `npm run bench:instructions`: instructions per unit of work, counted by valgrind (callgrind),
  * for comparing two versions of the code on a machine whose timings are noisy. Instruction counts
