@@ -110,7 +110,11 @@ function operation(route: RouteSpec): Operation {
   const byStatus = new Map<number, AnyErrorCode[]>();
   for (const code of routeErrorCodes(route)) byStatus.set(HTTP_STATUS[code], [...(byStatus.get(HTTP_STATUS[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    responses[status] = { description: codes.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses[status] = {
+      description: codes.join(', '),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      ...(status === 503 && { headers: { 'Retry-After': { description: 'seconds to wait before retrying with the same Idempotency-Key', schema: { type: 'string' } } } }),
+    };
   }
   const op: Operation = {
     operationId: route.operationId,

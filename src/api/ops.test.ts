@@ -65,6 +65,7 @@ describe('/openapi.json', () => {
       expect(op.responses).toHaveProperty('200');
       expect(op.responses).toHaveProperty('500');
       expect(op.responses).toHaveProperty('503');
+      expect((op.responses as Record<string, unknown>)['503']).toMatchObject({ description: 'STORE_UNAVAILABLE', headers: { 'Retry-After': expect.any(Object) } });
     }
     const paid = doc.paths['/v1/orders/paid'].post;
     expect(paid.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
