@@ -28,6 +28,10 @@ describe('canonicalJson', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.double(), (text, n) => canonicalJson({ text, n }) === reference({ text, n })), { seed: 11, numRuns: 2_000 });
   });
 
+  it('sorts keys as Array.prototype.sort does, for few keys (its own insertion sort) and many (the builtin)', () => {
+    fc.assert(fc.property(fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), fc.integer(), { maxKeys: 20 }), (value) => canonicalJson(value) === reference(value)), { seed: 3, numRuns: 3_000 });
+  });
+
   it('overrides top-level members as a spread would, without copying', () => {
     fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), fc.dictionary(fc.string(), fc.option(fc.jsonValue({ maxDepth: 1 }), { nil: undefined })), (value, over) =>
       canonicalJson(value, over) === reference({ ...value, ...over })), { seed: 7, numRuns: 1_000 });

@@ -49,7 +49,7 @@ export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string,
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   if (topLevel !== undefined) for (const key of Object.keys(topLevel)) if (!Object.hasOwn(record, key)) keys.push(key);
-  keys.sort();
+  sortKeys(keys);
   let out = '{';
   for (const key of keys) {
     const item = topLevel !== undefined && Object.hasOwn(topLevel, key) ? topLevel[key] : record[key];
@@ -57,6 +57,27 @@ export function canonicalJson(value: unknown, topLevel?: Readonly<Record<string,
     out += `${out.length === 1 ? '' : ','}${quotedKey(key)}:${canonicalJson(item)}`;
   }
   return `${out}}`;
+}
+
+/**
+ * Sorts keys as `keys.sort()` does (UTF-16 code unit order; keys are unique, so stability does not
+ * matter). Events have a handful of keys per object, where an insertion sort in place costs less
+ * than the builtin's set-up; long lists (settings maps keyed by shop ids) still use the builtin.
+ */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 12) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
 }
 
 /** Quoted object keys, remembered: events repeat a few dozen field names. Bounded, since settings keys come from outside. */
