@@ -83,7 +83,11 @@ function sortKeys(keys: string[]): void {
   }
 }
 
-/** A key quoted, with its colon, as an object's first member and (comma in front) as a later one: two concatenations a member instead of four. */
+/**
+ * A key quoted, with its colon, as an object's first member and (comma in front) as a later one:
+ * two concatenations a member instead of four. The compact writer (compact-json.ts) keeps its own
+ * cache of this shape, on purpose: see there.
+ */
 interface QuotedKey {
   first: string;
   next: string;

@@ -34,7 +34,9 @@ const NEEDS_ESCAPE = /^(?:[A-Za-z0-9]|!.*)$/s;
 /**
  * A field's encoded name (quoted, coded or escaped) with its colon, as the first field of an
  * object and, with a comma in front, as a later one: a member is then written with two string
- * concatenations instead of four, and concatenation is the writer's largest cost.
+ * concatenations instead of four, and concatenation is the writer's largest cost. canonicalJson
+ * (fingerprint.ts) keeps a cache of the same shape: sharing one (a class, a closure or a common
+ * constructor) measured 3–4% more instructions per order on the durable path (bench:instructions).
  */
 interface EncodedName {
   first: string;
