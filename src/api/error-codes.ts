@@ -127,7 +127,7 @@ export interface MappedError {
 }
 
 /** How long a client should wait before retrying when the store is unavailable. */
-export const STORE_RETRY_AFTER_SECONDS = 1;
+const STORE_RETRY_AFTER_SECONDS = 1;
 
 /** Maps anything thrown while serving a request to its status and JSON body. */
 export function mapError(err: unknown): MappedError {

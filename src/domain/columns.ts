@@ -21,13 +21,13 @@ export const CHUNK_BITS = 14;
 export const CHUNK_ROWS = 1 << CHUNK_BITS;
 export const CHUNK_MASK = CHUNK_ROWS - 1;
 
-export function grow<T extends TypedArray>(column: T, capacity: number): T {
+function grow<T extends TypedArray>(column: T, capacity: number): T {
   const next = new (column.constructor as TypedCtor<T>)(capacity);
   next.set(column);
   return next;
 }
 
-export function nextCapacity(capacity: number, needed: number): number {
+function nextCapacity(capacity: number, needed: number): number {
   let c = Math.max(capacity, 16);
   while (c < needed) c += Math.max(1024, c >>> 2);
   return c;
