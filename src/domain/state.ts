@@ -38,6 +38,12 @@ export class EngineState {
   readonly platform: PlatformAccounts;
   readonly members = new Map<string, Member>();
   readonly memberList: Member[] = [];
+  /**
+   * Member ids numbered as `memberList` (index = member.no − 1), for the paid order's lookup: a
+   * probe of typed arrays by a hash computed inline, where `members.get` of a freshly parsed id
+   * string left V8 computing and comparing the string's hash out of line (bench:core).
+   */
+  readonly memberIds = new StringTable();
   /** The shop's order ids; an order's index is its id's index here. */
   readonly orderIds = new StringTable();
   readonly orderTable = new OrderTable();
@@ -126,12 +132,19 @@ export class EngineState {
     );
     this.members.set(id, member);
     this.memberList.push(member);
+    this.memberIds.add(id);
     return member;
   }
 
   /** An entry's total: floor(paid × ratioBp / 10000), derived rather than stored. */
   totalOf(row: number): number {
     return applyBp(this.lines.paid.get(row), this.lines.ratioBp.get(row));
+  }
+
+  /** The member with this id, looked up through `memberIds`; undefined when unknown. */
+  memberById(id: string): Member | undefined {
+    const index = this.memberIds.find(id);
+    return index < 0 ? undefined : this.memberList[index];
   }
 
   order(id: string): Order | undefined {

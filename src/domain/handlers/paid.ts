@@ -166,7 +166,7 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
 
 export function applyPaid(ctx: Context, orderId: string, memberId: string, inputs: readonly PaidLineInput[]): PaidResult {
   const { state } = ctx;
-  const member = state.members.get(memberId) ?? reject('UNKNOWN_MEMBER', `member ${memberId} is not known`, { memberId });
+  const member = state.memberById(memberId) ?? reject('UNKNOWN_MEMBER', `member ${memberId} is not known`, { memberId });
   // The duplicate check is the last check and also the first change: one probe of the id table.
   const orderIndex = state.orderIds.addIfAbsent(orderId);
   if (orderIndex < 0) reject('DUPLICATE_ORDER', `order ${orderId} was already paid`, { orderId });
