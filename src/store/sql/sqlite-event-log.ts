@@ -83,6 +83,9 @@ function prepareStatements(db: Database.Database) {
     rollback: db.prepare('ROLLBACK'),
     readSince: db.prepare<[number], EventRow>('SELECT seq, idempotency_key, fingerprint, payload, outcome, actor FROM events WHERE seq > ? ORDER BY seq').safeIntegers(true),
     findKey: db.prepare<[string], { fingerprint: string; outcome: string }>('SELECT fingerprint, outcome FROM events WHERE idempotency_key = ?'),
+    findKeys: db.prepare<[string], { idempotency_key: string; fingerprint: string; outcome: string }>(
+      'SELECT idempotency_key, fingerprint, outcome FROM events WHERE idempotency_key IN (SELECT value FROM json_each(?))',
+    ),
     insertEvent: db.prepare('INSERT INTO events (seq, idempotency_key, fingerprint, type, at, payload, outcome, actor, transfers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     readLedger: db.prepare<[number, number], { seq: bigint; transfers: string }>('SELECT seq, transfers FROM events WHERE seq > ? ORDER BY seq LIMIT ?').safeIntegers(true),
     outcomesPage: db.prepare<[number, number], OutcomeRow>('SELECT seq, outcome FROM events WHERE seq > ? ORDER BY seq LIMIT ?').safeIntegers(true),
@@ -188,9 +191,14 @@ export class SqliteEventLog implements EventLog {
         readSince: async (afterSeq) => this.observed(live().readSince.all(checkSafe(afterSeq, 'afterSeq')).map(toLogged)),
         findKeys: async (keys) => {
           const found = new Map<string, KeyRecord>();
-          for (const key of keys) {
-            const row = live().findKey.get(key);
-            if (row) found.set(key, { fingerprint: row.fingerprint, outcome: decodeCompact(row.outcome) as EventOutcome });
+          if (keys.length === 1) {
+            const row = live().findKey.get(keys[0]!);
+            if (row) found.set(keys[0]!, { fingerprint: row.fingerprint, outcome: decodeCompact(row.outcome) as EventOutcome });
+            return found;
+          }
+          // One statement for the batch: a call per key cost more than SQLite's index lookups.
+          for (const row of live().findKeys.all(JSON.stringify(keys))) {
+            found.set(row.idempotency_key, { fingerprint: row.fingerprint, outcome: decodeCompact(row.outcome) as EventOutcome });
           }
           return found;
         },
