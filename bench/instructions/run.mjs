@@ -22,7 +22,7 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKLOADS = {
-  engine: { entry: 'bench/core.ts', env: { BENCH_PATHS: 'engine', BENCH_SIZES: '100000' }, unitsVar: 'BENCH_LINES', small: 50_000, large: 250_000, unit: 'order line' },
+  engine: { entry: 'bench/core.ts', env: { BENCH_PATHS: 'engine', BENCH_SIZES: '100000', BENCH_ROUNDS: '1' }, unitsVar: 'BENCH_LINES', small: 50_000, large: 250_000, unit: 'order line' },
   durable: { entry: 'bench/instructions/durable-workload.ts', env: {}, unitsVar: 'BENCH_UNITS', small: 2_000, large: 8_000, unit: 'order' },
 };
 
