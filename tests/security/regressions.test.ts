@@ -69,6 +69,9 @@ describeStores(STORES, (kind) => `regressions on ${kind.name}`, (kind) => {
       expect([JSON.stringify(bad), order.json().code]).toEqual([JSON.stringify(bad), 'INVALID_ID']);
       const batch = await json('POST', '/v1/orders/batch', JSON.stringify({ events: [{ type: 'completed', idempotencyKey: bad, orderId: 'oA' }] }));
       expect(batch.json().results[0]).toMatchObject({ status: 400, body: { code: 'INVALID_ID', details: { field: 'idempotencyKey' } } });
+      // Two keys: SQLite looks a batch's keys up as one JSON array, which must not fail on them either.
+      const pair = await json('POST', '/v1/orders/batch', JSON.stringify({ events: [{ type: 'completed', idempotencyKey: bad, orderId: 'oA' }, { type: 'completed', idempotencyKey: `${bad}2`, orderId: 'oA' }] }));
+      expect(pair.json().results).toMatchObject([{ status: 400, body: { code: 'INVALID_ID' } }, { status: 400, body: { code: 'INVALID_ID' } }]);
     }
     const header = await json('PUT', '/v1/members/D', '{}', { 'idempotency-key': 'k\u0001' });
     expect(header.json().code).toBe('INVALID_ID');
