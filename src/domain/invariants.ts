@@ -4,6 +4,7 @@
  * runs it over a stored ledger. It returns violations instead of throwing so a report can list
  * them all.
  */
+import { AHEAD_BLOCK_BITS, owedBy } from './ahead-index.ts';
 import { Entry } from './model.ts';
 import { nextPayable } from './queue-order.ts';
 import type { EngineState } from './state.ts';
@@ -62,12 +63,23 @@ function queuesConsistent(state: EngineState, out: string[]): void {
     }
     let pending = 0;
     let active = 0;
+    const counts: number[] = [];
+    const owed: number[] = [];
     for (let i = 0; i < q.entries.length; i++) {
       const e = new Entry(state, q.entries.get(i));
       if (e.queue !== q || e.seq !== i + 1) out.push(`queue ${q.key} entry ${e.no} is out of place`);
       if (e.isActive) {
         active++;
         pending += e.totalFen - e.receivedFen;
+      }
+      const block = i >> AHEAD_BLOCK_BITS;
+      const fen = owedBy(e.isActive, e.totalFen, e.receivedFen);
+      counts[block] = (counts[block] ?? 0) + (fen > 0 ? 1 : 0);
+      owed[block] = (owed[block] ?? 0) + fen;
+    }
+    for (let b = 0; b < Math.max(counts.length, q.ahead.blocks); b++) {
+      if (q.ahead.count(b) !== (counts[b] ?? 0) || q.ahead.owedFen(b) !== (owed[b] ?? 0)) {
+        out.push(`queue ${q.key} ahead index block ${b} holds ${q.ahead.count(b)} entries owed ${q.ahead.owedFen(b)}, the entries say ${counts[b] ?? 0} owed ${owed[b] ?? 0}`);
       }
     }
     if (pending !== q.pendingFen) out.push(`queue ${q.key} pending ${q.pendingFen} differs from its entries' ${pending}`);

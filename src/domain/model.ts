@@ -3,6 +3,7 @@
  * entries live in columns (tables.ts) because millions of them stay in memory, and the classes
  * here are light views over a row, created on demand.
  */
+import { AheadIndex } from './ahead-index.ts';
 import { Int32List } from './columns.ts';
 import { applyBp } from './money.ts';
 import type { Channel, LotterySpec } from './settings.ts';
@@ -424,6 +425,8 @@ export class Queue {
   paused = false;
   /** Sum of pending over active entries, kept so stats never scan. */
   pendingFen = 0;
+  /** Payable entries and what they are owed, per block of sequence numbers (member views' positions). */
+  readonly ahead = new AheadIndex();
   activeCount = 0;
   lastInflowAt = -1;
   /** Extraction per platform day for the trailing-7-day forecast: day number → fen. */

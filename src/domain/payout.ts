@@ -17,8 +17,10 @@ function payRow(ctx: Context, queue: Queue, row: number, totalFen: number, amoun
   const completedOrder = state.orderTable.completedAt.get(order) >= 0;
   const entryNo = t.entryNo.get(row);
   state.ledger.transfer(queue.account, completedOrder ? member.cashAccount : member.frozenAccount, amountFen, 'CNY', 'entry', entryNo, ctx.eventNo);
-  const received = t.received.get(row) + amountFen;
+  const before = t.received.get(row);
+  const received = before + amountFen;
   t.received.set(row, received);
+  queue.ahead.change(t.seq.get(row), totalFen - before, totalFen - received);
   queue.pendingFen -= amountFen;
   assert(received <= totalFen, 'an entry received more than its total');
   ctx.notifyRaw('rewardReceived', member, entryNo, amountFen);
@@ -64,6 +66,7 @@ export function releaseFrozen(ctx: Context, entry: Entry, frozenFen: number): vo
 export function endEntry(ctx: Context, entry: Entry, status: Extract<EntryStatus, 'exchanged' | 'cleared' | 'cancelled'>): number {
   assert(entry.isActive, 'only an active entry can end');
   const pending = entry.totalFen - entry.receivedFen;
+  entry.queue.ahead.change(entry.seq, pending, 0);
   if (status !== 'exchanged') entry.forfeitedFen += pending;
   entry.queue.pendingFen -= pending;
   entry.queue.activeCount--;

@@ -2,6 +2,7 @@
  * Operator events: settings, members, pause/resume (队列奖励暂停), reset (队列奖励清零) and
  * the order-preserving merge of stranded queues.
  */
+import { owedBy } from '../ahead-index.ts';
 import { rescheduleAll } from '../scheduler.ts';
 import type { Context } from '../context.ts';
 import { reject } from '../errors.ts';
@@ -111,10 +112,12 @@ export function applyMerge(ctx: Context, sourceKeys: readonly string[], targetKe
     .sort((a, b) => a.entry.createdAt - b.entry.createdAt || a.rank - b.rank || a.entry.seq - b.entry.seq)
     .map(({ entry }) => entry);
   target.entries.clear();
+  target.ahead.clear();
   merged.forEach((entry, i) => {
     entry.queue = target;
     entry.seq = i + 1;
     target.entries.push(entry.row);
+    target.ahead.change(entry.seq, 0, owedBy(entry.isActive, entry.totalFen, entry.receivedFen));
   });
   for (const source of sources) {
     const balance = state.ledger.balance(source.account, 'CNY');
@@ -124,6 +127,7 @@ export function applyMerge(ctx: Context, sourceKeys: readonly string[], targetKe
     for (const [day, fen] of source.inflowByDay) target.inflowByDay.set(day, (target.inflowByDay.get(day) ?? 0) + fen);
     target.lastInflowAt = Math.max(target.lastInflowAt, source.lastInflowAt);
     source.entries.clear();
+    source.ahead.clear();
     source.pendingFen = 0;
     source.activeCount = 0;
     source.mergedInto = target;

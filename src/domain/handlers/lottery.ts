@@ -51,6 +51,8 @@ export function applyLotteryDraw(ctx: Context, ref: EntryRef, seed: number | und
   // Checks are done: from here on the event applies in full.
   const queue = entry.queue;
   const totalFen = applyBp(entry.line.paidFen, bp);
+  // Drawn while waiting with nothing received: it owed its old total and owes the new one.
+  queue.ahead.change(entry.seq, entry.totalFen, totalFen);
   queue.pendingFen += totalFen - entry.totalFen;
   ctx.state.entitlementIssuedFen += Math.max(0, totalFen - entry.totalFen);
   entry.ratioBp = bp; // the total follows the ratio

@@ -159,6 +159,7 @@ function createEntry(ctx: Context, row: number, member: Member, plan: LinePlan, 
     return;
   }
   t.status.set(row, WAITING);
+  queue.ahead.change(queue.entries.length, 0, totalFen);
   queue.pendingFen += totalFen;
   queue.activeCount++;
   ctx.touch(queue);
