@@ -82,7 +82,7 @@ async function crashRun(kind: 'sqlite' | 'postgres') {
     await Promise.all([...clients, killer]);
     const driveSeconds = (performance.now() - t0) / 1000;
 
-    const { report, ref } = await auditRun({ sent: workload.sent, store, agent, base: () => server.whenUp(), members: MEMBERS.slice(0, 3) });
+    const { report, ref } = await auditRun({ sent: workload.sent, store, agent, base: () => server.whenUp(), members: MEMBERS });
     await server.stop('SIGTERM');
     const verify = await runVerify(store);
 
