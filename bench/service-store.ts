@@ -1,5 +1,5 @@
 /**
- * `npm run bench:store`: paid orders per second straight through DurableService on SQLite (a file
+ * `npm run bench:store`: paid orders per second, and p50/p99 latency of a call, straight through DurableService on SQLite (a file
  * in a temp dir, WAL, synchronous=FULL) and PostgreSQL, at 1 and 100 orders per submitBatch, at a
  * queue prefilled with 1k and 100k pending entries; each beside a raw baseline measured in the
  * same run on the same store.
@@ -112,6 +112,22 @@ function settings(extractBp: number): BatchItem {
 interface Tally {
   orders: number;
   seconds: number;
+  /** Milliseconds of each call: one submitBatch (a whole batch, one transaction) or one order's submit. */
+  latenciesMs: number[];
+}
+
+function tally(): Tally {
+  return { orders: 0, seconds: 0, latenciesMs: [] };
+}
+
+function sinceMs(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** The p-th percentile of the tally's call latencies, in ms. */
+function percentile(t: Tally, p: number): number {
+  const sorted = [...t.latenciesMs].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
 /** Runs batches of `size` for `seconds`, adding to `tally`. */
@@ -119,7 +135,9 @@ async function slice(size: number, seconds: number, tally: Tally, submit: (size:
   const started = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < seconds) {
+    const call = process.hrtime.bigint();
     await submit(size);
+    tally.latenciesMs.push(sinceMs(call));
     tally.orders += size;
     elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   }
@@ -134,6 +152,9 @@ interface Row {
   clients: number;
   service: number;
   raw: number;
+  /** p50 and p99 of a call's latency, ms: one submitBatch, or one order's submit in the concurrent cells. */
+  serviceMs: [number, number];
+  rawMs: [number, number];
   transfersPerOrder: number;
   prefillPerSecond: number;
 }
@@ -169,8 +190,8 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
     const cells = [...BATCHES.map((batch) => ({ batch, clients: 0 })), ...CLIENTS.map((clients) => ({ batch: 1, clients }))];
     for (const { batch: cellBatch, clients } of cells) {
       let batch = cellBatch;
-      const serviceTally = { orders: 0, seconds: 0 };
-      const rawTally = { orders: 0, seconds: 0 };
+      const serviceTally = tally();
+      const rawTally = tally();
       const ledgerBefore = durable.engine.ledger.size;
       let transfersPerOrder = 0;
       let groupedOrders = 0;
@@ -209,6 +230,7 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
       rows.push({
         store: store.name, pending, batch, clients, prefillPerSecond, transfersPerOrder,
         service: serviceTally.orders / serviceTally.seconds, raw: rawTally.orders / rawTally.seconds,
+        serviceMs: [percentile(serviceTally, 50), percentile(serviceTally, 99)], rawMs: [percentile(rawTally, 50), percentile(rawTally, 99)],
       });
     }
     return { rows, version: store.version };
@@ -223,7 +245,9 @@ async function concurrentSlice(clients: number, seconds: number, tally: Tally, s
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   await Promise.all(Array.from({ length: clients }, async () => {
     while (elapsed() < seconds) {
+      const call = process.hrtime.bigint();
       await submitOne();
+      tally.latenciesMs.push(sinceMs(call));
       tally.orders++;
     }
   }));
@@ -278,9 +302,12 @@ for (const v of versions) console.log(`- ${v}`);
 console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min): other work on the machine skews absolute figures; compare service with raw, which alternate in ${ROUNDS} slices`);
 console.log(`${SECONDS} s per cell; single-line paid orders, reward 50%, extract 50% (each completes the head entry); prefill in batches of ${PREFILL_BATCH}`);
 console.log('');
-console.log('| store | pending entries | orders per transaction | service orders/s | raw baseline orders/s | service / raw | ledger rows / order | prefill orders/s (batches of 1000) |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('latency: of one call, submitBatch (the whole batch, one transaction) or, in the concurrent cells, one order\'s submit (waiting for its group\'s commit)');
+console.log('');
+console.log('| store | pending entries | orders per transaction | service orders/s | service p50 / p99 ms | raw baseline orders/s | raw p50 / p99 ms | service / raw | ledger rows / order | prefill orders/s (batches of 1000) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const perTransaction = r.clients === 0 ? String(r.batch) : `${r.clients} clients × 1 (group commit, ~${r.batch} per transaction)`;
-  console.log(`| ${r.store} | ${fmt(r.pending)} | ${perTransaction} | ${fmt(r.service)} | ${fmt(r.raw)} | ${(r.service / r.raw).toFixed(2)} | ${r.transfersPerOrder} | ${fmt(r.prefillPerSecond)} |`);
+  const ms = ([p50, p99]: [number, number]) => `${p50.toFixed(2)} / ${p99.toFixed(2)}`;
+  console.log(`| ${r.store} | ${fmt(r.pending)} | ${perTransaction} | ${fmt(r.service)} | ${ms(r.serviceMs)} | ${fmt(r.raw)} | ${ms(r.rawMs)} | ${(r.service / r.raw).toFixed(2)} | ${r.transfersPerOrder} | ${fmt(r.prefillPerSecond)} |`);
 }
