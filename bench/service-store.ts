@@ -26,11 +26,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type BatchItem, DurableService } from '../src/app/durable-service.ts';
-import type { EventLog, LoggedEvent, StoredTransfer } from '../src/app/event-log.ts';
-import type { EngineEvent } from '../src/domain/events.ts';
-import type { TransferView } from '../src/domain/ledger.ts';
+import type { EventLog } from '../src/app/event-log.ts';
 import { PostgresEventLog } from '../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../src/store/sql/sqlite-event-log.ts';
+import { lastLogged, raw } from './raw-baseline.ts';
 
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 const PREFILLS = (process.env.BENCH_PREFILL ?? '1000,100000').split(',').map(Number);
@@ -252,32 +251,6 @@ async function concurrentSlice(clients: number, seconds: number, tally: Tally, s
     }
   }));
   tally.seconds += elapsed();
-}
-
-let rawTransferId = 1e12;
-
-async function lastLogged(log: EventLog, seq: number, key: string): Promise<LoggedEvent> {
-  const [last, ...more] = await log.readSince(seq - 1);
-  if (last?.key !== key || more.length > 0) throw new Error(`expected ${key} at seq ${seq}, found ${last?.key}`);
-  return last;
-}
-
-/**
- * The raw baseline: the log's own write transaction with one events row and the same ledger rows
- * per order as the service wrote, copied from its last order. The events are logged as ticks
- * (the payload keeps the order's fields, which a tick ignores, so the row is as large), so the
- * service replays them harmlessly before its next slice; the transfers take ids far above the
- * service's, since nothing reads them back.
- */
-async function raw(log: EventLog, lastSeq: number, size: number, sample: LoggedEvent, sampleTransfers: readonly TransferView[]): Promise<void> {
-  const events: LoggedEvent[] = [];
-  const transfers: StoredTransfer[] = [];
-  for (let i = 0; i < size; i++) {
-    const seq = lastSeq + 1 + i;
-    events.push({ ...sample, seq, key: `raw-${seq}`, event: { ...sample.event, type: 'tick' } as EngineEvent });
-    for (const t of sampleTransfers) transfers.push({ ...t, id: rawTransferId++, seq });
-  }
-  await log.withWriteLock((tx) => tx.append(events, transfers));
 }
 
 function fmt(n: number): string {

@@ -53,6 +53,11 @@ export class DurableService {
     return service;
   }
 
+  /** The seq of the last logged event this process has applied (benchmarks sample the log's tail with it). */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
   /** The in-memory state; read it only between awaits (views are synchronous). */
   get engine(): EngineState {
     return this.state;
