@@ -187,10 +187,12 @@ const rows = SIZES.map((size, i) => {
   const sv = service?.[i];
   return `| ${fmt(size)} | ${fmt(perSecond(e, 'wall'))} | ${spread(e)} | ${fmt(perSecond(e, 'cpu'))} | ${fmt(perSecond(sv, 'wall'))} | ${fmt(perSecond(sv, 'cpu'))} | ${Math.round(engineStates[i]!.bytesPerPending)} | ${fmt(pendingAfter[i]!)} |`;
 });
-const results = new Map(SIZES.map((size, i) => [size, { engine: perSecond(engine[i], 'cpu'), service: perSecond(service?.[i], 'cpu') }]));
-
-const small = results.get(SIZES[0]!)!;
-const large = results.get(SIZES[SIZES.length - 1]!)!;
+/** Cost per line at the largest queue against the smallest, CPU time: over all rounds, and in the median round. */
+function costRatio(tallies: Tally[]): string {
+  const small = tallies[0]!;
+  const large = tallies[tallies.length - 1]!;
+  return `${(perSecond(small, 'cpu') / perSecond(large, 'cpu')).toFixed(2)}× over all rounds, ${medianRatio(large, small).toFixed(2)}× the median round`;
+}
 console.log(`qrebate bench:core — ${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'cpu'} ×${os.cpus().length}, node ${process.version}`);
 console.log(`timed lines per size: ${fmt(TIMED_LINES)} (service path: ${fmt(SERVICE_LINES)}) in paid orders of ${LINES_PER_ORDER} line(s), reward 50%, extract 50%: each line completes the head entry`);
 console.log('');
@@ -201,8 +203,6 @@ console.log('| pending entries | engine lines/s (wall) | engine, slowest–faste
 console.log('|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 console.log('');
-const first = 0;
-const last = SIZES.length - 1;
-console.log(`cost per line, largest/smallest queue, CPU time (engine): ${(small.engine / large.engine).toFixed(2)}× over all rounds, ${medianRatio(engine[last]!, engine[first]!).toFixed(2)}× the median round`);
-if (service) console.log(`cost per line, largest/smallest queue, CPU time (service): ${(small.service / large.service).toFixed(2)}× over all rounds, ${medianRatio(service[last]!, service[first]!).toFixed(2)}× the median round`);
+console.log(`cost per line, largest/smallest queue, CPU time (engine): ${costRatio(engine)}`);
+if (service) console.log(`cost per line, largest/smallest queue, CPU time (service): ${costRatio(service)}`);
 console.log('bytes / pending entry = growth of V8 heap + typed-array buffers while filling the queue, after full GC');
