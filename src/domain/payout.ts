@@ -8,8 +8,8 @@ import type { Entry, EntryStatus, Queue } from './model.ts';
 import { COMPLETED, REWARDING } from './tables.ts';
 import { nextPayable } from './queue-order.ts';
 
-/** Pays `amountFen` from the entry's queue: frozen until its order completes, cash after. */
-function payRow(ctx: Context, queue: Queue, row: number, totalFen: number, amountFen: number): void {
+/** Pays `amountFen` from the entry's queue: frozen until its order completes, cash after. `before` is what it had received. */
+function payRow(ctx: Context, queue: Queue, row: number, totalFen: number, before: number, amountFen: number): void {
   const { state } = ctx;
   const t = state.lines;
   const order = t.order.get(row);
@@ -17,7 +17,6 @@ function payRow(ctx: Context, queue: Queue, row: number, totalFen: number, amoun
   const completedOrder = state.orderTable.completedAt.get(order) >= 0;
   const entryNo = t.entryNo.get(row);
   state.ledger.transfer(queue.account, completedOrder ? member.cashAccount : member.frozenAccount, amountFen, 'CNY', 'entry', entryNo, ctx.eventNo);
-  const before = t.received.get(row);
   const received = before + amountFen;
   t.received.set(row, received);
   queue.ahead.change(t.seq.get(row), totalFen - before, totalFen - received);
@@ -46,8 +45,9 @@ export function offerQueue(ctx: Context, queue: Queue): void {
     const row = nextPayable(state, queue, rule);
     if (row < 0) break;
     const total = state.totalOf(row);
-    const amount = Math.min(total - state.lines.received.get(row), left);
-    payRow(ctx, queue, row, total, amount);
+    const received = state.lines.received.get(row);
+    const amount = Math.min(total - received, left);
+    payRow(ctx, queue, row, total, received, amount);
     left -= amount;
   }
 }
