@@ -22,6 +22,7 @@ import { DurableService } from '../src/app/durable-service.ts';
 import type { EventLog } from '../src/app/event-log.ts';
 import { PostgresEventLog } from '../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../src/store/sql/sqlite-event-log.ts';
+import { percentile } from './percentile.ts';
 import { lastLogged, raw } from './raw-baseline.ts';
 
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
@@ -55,10 +56,6 @@ async function openStore(name: string): Promise<{ log: EventLog; dispose: () => 
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
 let orderNo = 0;

@@ -29,6 +29,7 @@ import { type BatchItem, DurableService } from '../src/app/durable-service.ts';
 import type { EventLog } from '../src/app/event-log.ts';
 import { PostgresEventLog } from '../src/store/sql/postgres-event-log.ts';
 import { SqliteEventLog } from '../src/store/sql/sqlite-event-log.ts';
+import { percentile } from './percentile.ts';
 import { lastLogged, raw } from './raw-baseline.ts';
 
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
@@ -124,9 +125,8 @@ function sinceMs(started: bigint): number {
 }
 
 /** The p-th percentile of the tally's call latencies, in ms. */
-function percentile(t: Tally, p: number): number {
-  const sorted = [...t.latenciesMs].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+function latencyMs(t: Tally, p: number): number {
+  return percentile([...t.latenciesMs].sort((a, b) => a - b), p);
 }
 
 /** Runs batches of `size` for `seconds`, adding to `tally`. */
@@ -229,7 +229,7 @@ async function measure(makeStore: () => Promise<Store>, pending: number): Promis
       rows.push({
         store: store.name, pending, batch, clients, prefillPerSecond, transfersPerOrder,
         service: serviceTally.orders / serviceTally.seconds, raw: rawTally.orders / rawTally.seconds,
-        serviceMs: [percentile(serviceTally, 50), percentile(serviceTally, 99)], rawMs: [percentile(rawTally, 50), percentile(rawTally, 99)],
+        serviceMs: [latencyMs(serviceTally, 50), latencyMs(serviceTally, 99)], rawMs: [latencyMs(rawTally, 50), latencyMs(rawTally, 99)],
       });
     }
     return { rows, version: store.version };
